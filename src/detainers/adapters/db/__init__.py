@@ -1,0 +1,1 @@
+"""Relational storage: SQLite (embedded default) and PostgreSQL through SQLAlchemy 2 Core."""

@@ -1,0 +1,403 @@
+"""Repositories over one SQLAlchemy connection, returning domain objects.
+
+Aggregates (bookings, detainers) carry a version: `save` updates only the
+version that was read, so a concurrent writer is caught as a
+`ConcurrencyConflict`. Each repository keeps an identity map, so one unit of
+work never holds two stale copies of the same aggregate.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from detainers.adapters.db import rows
+from detainers.adapters.db import tables as t
+from detainers.domain.booking import Booking, Conviction
+from detainers.domain.decision import Decision
+from detainers.domain.detainer import Detainer
+from detainers.domain.events import DetainerEvent, event_from_record
+from detainers.domain.jurisdiction import Jurisdiction
+from detainers.domain.lifecycle import DetainerState
+from detainers.domain.organization import Agency, Facility
+from detainers.domain.person import Person
+from detainers.domain.vocabulary import (
+    FacilityType,
+    IdentifierKind,
+    JurisdictionKind,
+    Program287g,
+)
+from detainers.services.errors import ConcurrencyConflict
+from detainers.services.ports import DetainerFilter
+
+_EVENT_BASE = tuple(f.name for f in fields(DetainerEvent))
+
+
+class SqlJurisdictions:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, jurisdiction: Jurisdiction) -> None:
+        self._conn.execute(
+            insert(t.jurisdiction).values(
+                code=jurisdiction.code,
+                name=jurisdiction.name,
+                kind=jurisdiction.kind.value,
+                parent_code=jurisdiction.parent,
+            )
+        )
+
+    def get(self, code: str) -> Jurisdiction | None:
+        row = self._conn.execute(
+            select(t.jurisdiction).where(t.jurisdiction.c.code == code)
+        ).first()
+        return None if row is None else self._from(row._mapping)
+
+    def list(self) -> Sequence[Jurisdiction]:
+        result = self._conn.execute(select(t.jurisdiction).order_by(t.jurisdiction.c.code))
+        return [self._from(row._mapping) for row in result]
+
+    @staticmethod
+    def _from(row: rows.Row) -> Jurisdiction:
+        return Jurisdiction(code=row["code"], name=row["name"], kind=JurisdictionKind(row["kind"]))
+
+
+class SqlAgencies:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, agency: Agency) -> None:
+        self._conn.execute(
+            insert(t.agency).values(
+                code=agency.code,
+                name=agency.name,
+                jurisdiction_code=agency.jurisdiction,
+                email=agency.email,
+            )
+        )
+
+    def get(self, code: str) -> Agency | None:
+        row = self._conn.execute(select(t.agency).where(t.agency.c.code == code)).first()
+        return None if row is None else self._from(row._mapping)
+
+    def list(self) -> Sequence[Agency]:
+        return [
+            self._from(r._mapping) for r in self._conn.execute(select(t.agency).order_by("code"))
+        ]
+
+    @staticmethod
+    def _from(row: rows.Row) -> Agency:
+        return Agency(
+            code=row["code"],
+            name=row["name"],
+            jurisdiction=row["jurisdiction_code"],
+            email=row["email"],
+        )
+
+
+class SqlFacilities:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, facility: Facility) -> None:
+        self._conn.execute(
+            insert(t.facility).values(
+                code=facility.code,
+                name=facility.name,
+                type=facility.type.value,
+                jurisdiction_code=facility.jurisdiction,
+                program_287g=facility.program_287g.value,
+                hold_limit_hours=facility.hold_limit_hours,
+            )
+        )
+
+    def get(self, code: str) -> Facility | None:
+        row = self._conn.execute(select(t.facility).where(t.facility.c.code == code)).first()
+        return None if row is None else self._from(row._mapping)
+
+    def list(self) -> Sequence[Facility]:
+        result = self._conn.execute(select(t.facility).order_by(t.facility.c.code))
+        return [self._from(r._mapping) for r in result]
+
+    @staticmethod
+    def _from(row: rows.Row) -> Facility:
+        return Facility(
+            code=row["code"],
+            name=row["name"],
+            type=FacilityType(row["type"]),
+            jurisdiction=row["jurisdiction_code"],
+            program_287g=Program287g(row["program_287g"]),
+            hold_limit_hours=row["hold_limit_hours"],
+        )
+
+
+class SqlPersons:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, person: Person, convictions: Sequence[Conviction]) -> None:
+        self._conn.execute(insert(t.person).values(**rows.person_row(person)))
+        if person.identifiers:
+            self._conn.execute(
+                insert(t.person_identifier),
+                [
+                    {"kind": kind.value, "value": value, "person_id": person.id}
+                    for kind, value in person.identifiers.items()
+                ],
+            )
+        if convictions:
+            self._conn.execute(
+                insert(t.conviction), [rows.conviction_row(person.id, c) for c in convictions]
+            )
+
+    def get(self, person_id: str) -> Person | None:
+        row = self._conn.execute(select(t.person).where(t.person.c.id == person_id)).first()
+        if row is None:
+            return None
+        ids = self._conn.execute(
+            select(t.person_identifier.c.kind, t.person_identifier.c.value).where(
+                t.person_identifier.c.person_id == person_id
+            )
+        )
+        return rows.person_from(row._mapping, dict(ids.tuples().all()))
+
+    def find_by_identifier(self, kind: IdentifierKind, value: str) -> Sequence[Person]:
+        found = self._conn.execute(
+            select(t.person_identifier.c.person_id).where(
+                t.person_identifier.c.kind == kind.value, t.person_identifier.c.value == value
+            )
+        ).scalars()
+        people = [self.get(person_id) for person_id in found]
+        return [p for p in people if p is not None]
+
+    def convictions(self, person_id: str) -> Sequence[Conviction]:
+        result = self._conn.execute(
+            select(t.conviction)
+            .where(t.conviction.c.person_id == person_id)
+            .order_by(t.conviction.c.id)
+        )
+        return [rows.conviction_from(r._mapping) for r in result]
+
+
+class SqlBookings:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._seen: dict[str, Booking] = {}
+
+    def add(self, booking: Booking) -> None:
+        self._conn.execute(insert(t.booking).values(**rows.booking_row(booking)))
+        if booking.charges:
+            self._conn.execute(
+                insert(t.charge),
+                [rows.charge_row(booking.id, i, c) for i, c in enumerate(booking.charges)],
+            )
+        self._seen[booking.id] = booking
+
+    def get(self, booking_id: str) -> Booking | None:
+        if booking_id in self._seen:
+            return self._seen[booking_id]
+        row = self._conn.execute(select(t.booking).where(t.booking.c.id == booking_id)).first()
+        if row is None:
+            return None
+        charges = self._conn.execute(
+            select(t.charge)
+            .where(t.charge.c.booking_id == booking_id)
+            .order_by(t.charge.c.position)
+        )
+        booking = rows.booking_from(row._mapping, [rows.charge_from(c._mapping) for c in charges])
+        self._seen[booking_id] = booking
+        return booking
+
+    def save(self, booking: Booking) -> None:
+        values = rows.booking_row(booking)
+        values["version"] = booking.version + 1
+        result = self._conn.execute(
+            update(t.booking)
+            .where(t.booking.c.id == booking.id, t.booking.c.version == booking.version)
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            raise ConcurrencyConflict("booking", booking.id, booking.version)
+        booking.version += 1
+
+    def _open(self, *conditions: Any) -> Booking | None:
+        booking_id = self._conn.execute(
+            select(t.booking.c.id).where(t.booking.c.released_at.is_(None), *conditions).limit(1)
+        ).scalar()
+        return None if booking_id is None else self.get(booking_id)
+
+    def open_by_number(self, facility_code: str, booking_number: str) -> Booking | None:
+        return self._open(
+            t.booking.c.facility_code == facility_code, t.booking.c.booking_number == booking_number
+        )
+
+    def open_for_person(self, facility_code: str, person_id: str) -> Booking | None:
+        return self._open(
+            t.booking.c.facility_code == facility_code, t.booking.c.person_id == person_id
+        )
+
+
+class SqlDetainers:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._seen: dict[str, Detainer] = {}
+        self._stored_decision: dict[str, str | None] = {}
+        self._stored_hold: dict[str, bool] = {}
+
+    def add(self, detainer: Detainer) -> None:
+        self._conn.execute(insert(t.detainer).values(**rows.detainer_row(detainer)))
+        self._stored_decision[detainer.id] = None
+        self._stored_hold[detainer.id] = False
+        self._write_children(detainer)
+        self._seen[detainer.id] = detainer
+
+    def get(self, detainer_id: str) -> Detainer | None:
+        if detainer_id in self._seen:
+            return self._seen[detainer_id]
+        found = self._load(select(t.detainer).where(t.detainer.c.id == detainer_id))
+        return found[0] if found else None
+
+    def save(self, detainer: Detainer) -> None:
+        values = rows.detainer_row(detainer)
+        values["version"] = detainer.version + 1
+        result = self._conn.execute(
+            update(t.detainer)
+            .where(t.detainer.c.id == detainer.id, t.detainer.c.version == detainer.version)
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            raise ConcurrencyConflict("detainer", detainer.id, detainer.version)
+        detainer.version += 1
+        self._write_children(detainer)
+
+    def list(self, where: DetainerFilter) -> Sequence[Detainer]:
+        query = select(t.detainer).order_by(t.detainer.c.id).limit(where.limit)
+        if where.state is not None:
+            query = query.where(t.detainer.c.state == where.state.value)
+        if where.facility_code is not None:
+            query = query.where(t.detainer.c.facility_code == where.facility_code)
+        if where.agency_code is not None:
+            query = query.where(t.detainer.c.agency_code == where.agency_code)
+        if where.after is not None:
+            query = query.where(t.detainer.c.id > where.after)
+        return self._load(query)
+
+    def events(self, detainer_id: str) -> Sequence[DetainerEvent]:
+        result = self._conn.execute(
+            select(t.detainer_event)
+            .where(t.detainer_event.c.detainer_id == detainer_id)
+            .order_by(t.detainer_event.c.sequence)
+        )
+        return [_event_from(r._mapping) for r in result]
+
+    def live_for_booking(self, booking_id: str) -> Sequence[Detainer]:
+        terminal = [s.value for s in DetainerState if s.is_terminal]
+        found = self._load(
+            select(t.detainer)
+            .where(t.detainer.c.booking_id == booking_id, t.detainer.c.state.not_in(terminal))
+            .order_by(t.detainer.c.lodged_at, t.detainer.c.id)
+        )
+        return [d for d in found if d.is_live]
+
+    def unmatched_at(self, facility_code: str) -> Sequence[Detainer]:
+        return self._load(
+            select(t.detainer)
+            .where(
+                t.detainer.c.facility_code == facility_code,
+                t.detainer.c.state == DetainerState.UNMATCHED.value,
+            )
+            .order_by(t.detainer.c.lodged_at, t.detainer.c.id)
+        )
+
+    def overdue_holds(self, now: datetime) -> Sequence[Detainer]:
+        ids = self._conn.execute(
+            select(t.hold.c.detainer_id)
+            .where(
+                t.hold.c.ended_at.is_(None),
+                t.hold.c.overrun_recorded_at.is_(None),
+                t.hold.c.deadline_at < now,
+            )
+            .order_by(t.hold.c.deadline_at)
+        ).scalars()
+        found = [self.get(detainer_id) for detainer_id in ids]
+        return [d for d in found if d is not None]
+
+    def count_by_state(self) -> dict[DetainerState, int]:
+        result = self._conn.execute(
+            select(t.detainer.c.state, func.count()).group_by(t.detainer.c.state)
+        )
+        return {DetainerState(state): count for state, count in result}
+
+    # -- internals -----------------------------------------------------------
+
+    def _load(self, query: Any) -> builtins.list[Detainer]:
+        loaded: builtins.list[Detainer] = []
+        for row in self._conn.execute(query):
+            m = row._mapping
+            if m["id"] in self._seen:
+                loaded.append(self._seen[m["id"]])
+                continue
+            decision = self._decision(m["decision_id"])
+            hold_row = self._conn.execute(
+                select(t.hold).where(t.hold.c.detainer_id == m["id"])
+            ).first()
+            hold = None if hold_row is None else rows.hold_from(hold_row._mapping)
+            detainer = rows.detainer_from(m, decision, hold)
+            self._seen[detainer.id] = detainer
+            self._stored_decision[detainer.id] = m["decision_id"]
+            self._stored_hold[detainer.id] = hold is not None
+            loaded.append(detainer)
+        return loaded
+
+    def _decision(self, decision_id: str | None) -> Decision | None:
+        if decision_id is None:
+            return None
+        row = self._conn.execute(select(t.decision).where(t.decision.c.id == decision_id)).first()
+        return None if row is None else rows.decision_from(row._mapping)
+
+    def _write_children(self, detainer: Detainer) -> None:
+        if (
+            detainer.decision is not None
+            and self._stored_decision.get(detainer.id) != detainer.decision.id
+        ):
+            self._conn.execute(
+                insert(t.decision).values(**rows.decision_row(detainer.id, detainer.decision))
+            )
+            self._stored_decision[detainer.id] = detainer.decision.id
+        if detainer.hold is not None:
+            values = rows.hold_row(detainer.id, detainer.hold)
+            if self._stored_hold.get(detainer.id):
+                self._conn.execute(
+                    update(t.hold).where(t.hold.c.detainer_id == detainer.id).values(**values)
+                )
+            else:
+                self._conn.execute(insert(t.hold).values(**values))
+                self._stored_hold[detainer.id] = True
+        if detainer.new_events:
+            self._conn.execute(
+                insert(t.detainer_event), [_event_row(e) for e in detainer.new_events]
+            )
+            detainer.new_events.clear()
+
+
+def _event_row(event: DetainerEvent) -> dict[str, Any]:
+    return {
+        "detainer_id": event.detainer_id,
+        "sequence": event.sequence,
+        "type": type(event).__name__,
+        "occurred_at": event.occurred_at,
+        "actor": event.actor,
+        "reason": event.reason,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "payload": event.payload(),
+    }
+
+
+def _event_from(row: rows.Row) -> DetainerEvent:
+    return event_from_record(row["type"], {k: row[k] for k in _EVENT_BASE}, row["payload"])

@@ -1,0 +1,128 @@
+"""Use cases for custody: record a booking, mark a person otherwise releasable, release them.
+
+Marking a person releasable is where holds begin: each live detainer whose
+recorded decision permits a hold is re-evaluated at that moment (the law in
+force, the hold's latest end) and held with its deadline fixed; if none is
+held, the person is released and every live detainer on the booking with them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from detainers.domain.booking import Booking
+from detainers.domain.commands import MarkReleasable, RecordBooking, ReleasePerson
+from detainers.domain.detainer import Detainer
+from detainers.domain.lifecycle import DetainerState
+from detainers.domain.person import Person
+from detainers.domain.vocabulary import Action, ReleaseReason
+from detainers.services import loading
+from detainers.services.context import Context
+from detainers.services.errors import AlreadyExists
+from detainers.services.facts import case_for
+from detainers.services.identity import known_person, open_booking_for
+from detainers.services.ports import UnitOfWork
+
+
+def record_booking(cmd: RecordBooking, ctx: Context) -> Booking:
+    """Book a person into a facility; unmatched detainers that name them are attached."""
+    with ctx.uow() as uow:
+        loading.facility(uow, cmd.facility_code)
+        if uow.bookings.open_by_number(cmd.facility_code, cmd.booking_number) is not None:
+            raise AlreadyExists("open booking", f"{cmd.facility_code}/{cmd.booking_number}")
+        person = known_person(uow, cmd.person.identifiers)
+        if person is None:
+            person = Person(
+                id=ctx.ids(),
+                name=cmd.person.name,
+                date_of_birth=cmd.person.date_of_birth,
+                aliases=cmd.person.aliases,
+                identifiers=dict(cmd.person.identifiers),
+                citizenship=cmd.person.citizenship,
+            )
+            uow.persons.add(person, cmd.person.convictions)
+        booking = Booking(
+            id=ctx.ids(),
+            booking_number=cmd.booking_number,
+            facility_code=cmd.facility_code,
+            person_id=person.id,
+            booked_at=cmd.booked_at,
+            charges=cmd.charges,
+            scheduled_release_at=cmd.scheduled_release_at,
+        )
+        uow.bookings.add(booking)
+        for detainer in uow.detainers.unmatched_at(cmd.facility_code):
+            found = open_booking_for(uow, cmd.facility_code, detainer.subject)
+            if found is not None and found[0].id == booking.id:
+                at = max(booking.booked_at, detainer.lodged_at)
+                detainer.match(
+                    booking_id=booking.id, identifier_kind=found[1], at=at, actor=cmd.actor
+                )
+                uow.detainers.save(detainer)
+        uow.commit()
+    return booking
+
+
+def mark_releasable(cmd: MarkReleasable, ctx: Context) -> list[Detainer]:
+    """Custody would end now; start the holds the decisions permit, else release. Returns the held."""
+    at = ctx.when(cmd.at)
+    with ctx.uow() as uow:
+        booking = loading.booking(uow, cmd.booking_id)
+        booking.mark_releasable(at, cmd.reason)
+        facility = loading.facility(uow, booking.facility_code)
+        held: list[Detainer] = []
+        for detainer in uow.detainers.live_for_booking(booking.id):
+            if detainer.state not in (DetainerState.HONORED, DetainerState.RELEASE_NOTIFIED):
+                continue
+            if not detainer.permits(Action.HOLD):
+                continue
+            # The law is read again at the moment the hold would begin: it fixes
+            # the latest end, and a law that changed since review is obeyed.
+            case = case_for(
+                uow, detainer, booking, as_of=at, releasable_at=at, release_reason=cmd.reason
+            )
+            ruling = ctx.engine.evaluate(case).ruling(Action.HOLD)
+            if not ruling.effect.allows or ruling.until is None:
+                continue
+            detainer.start_hold(
+                at=at,
+                legal_until=ruling.until,
+                facility_limit_hours=facility.hold_limit_hours,
+                actor=cmd.actor,
+            )
+            uow.detainers.save(detainer)
+            held.append(detainer)
+        if not held:
+            end_custody(uow, booking, at=at, reason=cmd.reason, actor=cmd.actor)
+        uow.bookings.save(booking)
+        uow.commit()
+    return held
+
+
+def release_person(cmd: ReleasePerson, ctx: Context) -> Booking:
+    """The person leaves custody; every live detainer on the booking is closed as released."""
+    at = ctx.when(cmd.at)
+    with ctx.uow() as uow:
+        booking = loading.booking(uow, cmd.booking_id)
+        end_custody(uow, booking, at=at, reason=cmd.reason, actor=cmd.actor)
+        uow.bookings.save(booking)
+        uow.commit()
+    return booking
+
+
+def end_custody(
+    uow: UnitOfWork,
+    booking: Booking,
+    *,
+    at: datetime,
+    reason: ReleaseReason,
+    actor: str,
+    handled: Detainer | None = None,
+) -> None:
+    """Release the booking and every other live detainer on it (within the caller's unit of work)."""
+    booking.release(at, reason)
+    for detainer in uow.detainers.live_for_booking(booking.id):
+        if handled is not None and detainer.id == handled.id:
+            continue
+        detainer.release(at=at, reason=reason, actor=actor)
+        uow.detainers.save(detainer)

@@ -1,0 +1,40 @@
+"""The service layer's exceptions; entrypoints map each to an HTTP status and an exit code."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of every error raised by a use case (domain errors pass through unchanged)."""
+
+
+class NotFound(ServiceError, LookupError):
+    def __init__(self, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"no {kind} [{key}]")
+
+
+class AlreadyExists(ServiceError):
+    def __init__(self, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"{kind} [{key}] already exists")
+
+
+class ConcurrencyConflict(ServiceError):
+    """Someone else changed the record between our read and our write; reload and retry."""
+
+    def __init__(self, kind: str, key: str, expected_version: int) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(
+            f"{kind} [{key}] was changed by someone else since it was read"
+            f" (version [{expected_version}]); reload it and try again"
+        )
+
+
+class AmbiguousIdentity(ServiceError):
+    """Strong identifiers on one record point at different known persons."""
+
+    def __init__(self, identifiers: str, person_ids: str) -> None:
+        super().__init__(f"identifiers [{identifiers}] belong to different persons [{person_ids}]")
