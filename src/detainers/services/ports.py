@@ -112,12 +112,18 @@ class DetainerRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction over every repository: commit all or nothing."""
 
-    jurisdictions: JurisdictionRepository
-    agencies: AgencyRepository
-    facilities: FacilityRepository
-    persons: PersonRepository
-    bookings: BookingRepository
-    detainers: DetainerRepository
+    @property
+    def jurisdictions(self) -> JurisdictionRepository: ...
+    @property
+    def agencies(self) -> AgencyRepository: ...
+    @property
+    def facilities(self) -> FacilityRepository: ...
+    @property
+    def persons(self) -> PersonRepository: ...
+    @property
+    def bookings(self) -> BookingRepository: ...
+    @property
+    def detainers(self) -> DetainerRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -14,7 +14,8 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Update, func, insert, select, update
+from sqlalchemy.exc import OperationalError
 
 from detainers.adapters.db import rows
 from detainers.adapters.db import tables as t
@@ -164,7 +165,7 @@ class SqlPersons:
                 t.person_identifier.c.person_id == person_id
             )
         )
-        return rows.person_from(row._mapping, dict(ids.tuples().all()))
+        return rows.person_from(row._mapping, {row.kind: row.value for row in ids})
 
     def find_by_identifier(self, kind: IdentifierKind, value: str) -> Sequence[Person]:
         found = self._conn.execute(
@@ -216,13 +217,15 @@ class SqlBookings:
     def save(self, booking: Booking) -> None:
         values = rows.booking_row(booking)
         values["version"] = booking.version + 1
-        result = self._conn.execute(
+        _versioned_update(
+            self._conn,
             update(t.booking)
             .where(t.booking.c.id == booking.id, t.booking.c.version == booking.version)
-            .values(**values)
+            .values(**values),
+            kind="booking",
+            key=booking.id,
+            version=booking.version,
         )
-        if result.rowcount != 1:
-            raise ConcurrencyConflict("booking", booking.id, booking.version)
         booking.version += 1
 
     def _open(self, *conditions: Any) -> Booking | None:
@@ -265,13 +268,15 @@ class SqlDetainers:
     def save(self, detainer: Detainer) -> None:
         values = rows.detainer_row(detainer)
         values["version"] = detainer.version + 1
-        result = self._conn.execute(
+        _versioned_update(
+            self._conn,
             update(t.detainer)
             .where(t.detainer.c.id == detainer.id, t.detainer.c.version == detainer.version)
-            .values(**values)
+            .values(**values),
+            kind="detainer",
+            key=detainer.id,
+            version=detainer.version,
         )
-        if result.rowcount != 1:
-            raise ConcurrencyConflict("detainer", detainer.id, detainer.version)
         detainer.version += 1
         self._write_children(detainer)
 
@@ -383,6 +388,27 @@ class SqlDetainers:
                 insert(t.detainer_event), [_event_row(e) for e in detainer.new_events]
             )
             detainer.new_events.clear()
+
+
+def is_write_conflict(error: OperationalError) -> bool:
+    """The database refused a write because another transaction got there first."""
+    text = str(error.orig).lower()
+    return "database is locked" in text or "could not serialize" in text
+
+
+def _versioned_update(
+    conn: Connection, statement: Update, *, kind: str, key: str, version: int
+) -> None:
+    """Run an update guarded by `version`; anything but one changed row is a conflict."""
+    try:
+        result = conn.execute(statement)
+    except OperationalError as e:
+        # SQLite: the other writer committed after our read began.
+        if is_write_conflict(e):
+            raise ConcurrencyConflict(kind, key, version) from e
+        raise
+    if result.rowcount != 1:
+        raise ConcurrencyConflict(kind, key, version)
 
 
 def _event_row(event: DetainerEvent) -> dict[str, Any]:

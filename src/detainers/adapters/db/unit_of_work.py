@@ -21,6 +21,7 @@ from detainers.adapters.db.repositories import (
     SqlFacilities,
     SqlJurisdictions,
     SqlPersons,
+    is_write_conflict,
 )
 from detainers.services.errors import ConcurrencyConflict
 
@@ -64,8 +65,8 @@ class SqlUnitOfWork:
                 conn.rollback()
         finally:
             conn.close()
-        if isinstance(exc, OperationalError) and _is_write_conflict(exc):
-            raise ConcurrencyConflict("record", "in this transaction", -1) from exc
+        if isinstance(exc, OperationalError) and is_write_conflict(exc):
+            raise ConcurrencyConflict("transaction", "this unit of work") from exc
 
     @property
     def connection(self) -> Connection:
@@ -80,11 +81,6 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         self.connection.rollback()
         self.connection.begin()
-
-
-def _is_write_conflict(exc: OperationalError) -> bool:
-    text = str(exc.orig).lower()
-    return "database is locked" in text or "could not serialize" in text
 
 
 class SqlUnitOfWorkFactory:

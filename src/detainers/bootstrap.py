@@ -1,0 +1,49 @@
+"""The one composition root: settings in, a wired application out.
+
+Entrypoints call `bootstrap()`; tests pass their own clock, ids or engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from detainers.adapters.db.engine import make_engine
+from detainers.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from detainers.adapters.system import SystemClock, new_id
+from detainers.adapters.unencoded_law import UnencodedLaw
+from detainers.config import Settings, load_settings
+from detainers.services.context import Context
+from detainers.services.ports import Clock, IdFactory, LegalEngine
+
+
+@dataclass(frozen=True, kw_only=True)
+class Application:
+    """Everything an entrypoint needs: settings, the database engine, the service context."""
+
+    settings: Settings
+    engine: Engine
+    context: Context
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    ids: IdFactory | None = None,
+    legal_engine: LegalEngine | None = None,
+) -> Application:
+    """Wire adapters to services. Nothing connects to the database until it is used."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.resolved_database_url)
+    context = Context(
+        uow=SqlUnitOfWorkFactory(engine),
+        clock=clock or SystemClock(),
+        ids=ids or new_id,
+        engine=legal_engine or UnencodedLaw(),
+    )
+    return Application(settings=settings, engine=engine, context=context)
