@@ -109,9 +109,11 @@ class _Codes(Generic[T]):
     def __init__(self, items: dict[str, T], key: Callable[[T], str]) -> None:
         self._items = items
         self._key = key
+        self.added: set[str] = set()
 
     def add(self, item: T) -> None:
         self._items[self._key(item)] = item
+        self.added.add(self._key(item))
 
     def get(self, code: str) -> T | None:
         return self._items.get(code)
@@ -123,10 +125,12 @@ class _Codes(Generic[T]):
 class _Persons:
     def __init__(self, store: _Store) -> None:
         self._s = store
+        self.added: set[str] = set()
 
     def add(self, person: Person, convictions: Sequence[Conviction]) -> None:
         self._s.persons[person.id] = person
         self._s.convictions[person.id] = list(convictions)
+        self.added.add(person.id)
 
     def get(self, person_id: str) -> Person | None:
         return self._s.persons.get(person_id)
@@ -139,17 +143,20 @@ class _Persons:
 
 
 class _Versioned(Generic[A]):
-    """Copies out on read, checks the version on save: the optimistic-concurrency contract."""
+    """Copies out on read, versions on save; `written` remembers the version each write started from."""
 
     def __init__(self, items: dict[str, A], kind: str) -> None:
         self._items = items
-        self._kind = kind
+        self.kind = kind
         self._seen: dict[str, A] = {}
+        # id -> the version read before this unit's first write (None: added here)
+        self.written: dict[str, int | None] = {}
 
     def add(self, item: A) -> None:
         self._after_write(item)
         self._items[item.id] = copy.deepcopy(item)
         self._seen[item.id] = item
+        self.written.setdefault(item.id, None)
 
     def get(self, item_id: str) -> A | None:
         if item_id in self._seen:
@@ -164,7 +171,8 @@ class _Versioned(Generic[A]):
     def save(self, item: A) -> None:
         stored = self._items.get(item.id)
         if stored is None or stored.version != item.version:
-            raise ConcurrencyConflict(self._kind, item.id, item.version)
+            raise ConcurrencyConflict(self.kind, item.id, item.version)
+        self.written.setdefault(item.id, item.version)
         item.version += 1
         self._after_write(item)
         self._items[item.id] = copy.deepcopy(item)
@@ -248,13 +256,22 @@ class _Detainers(_Versioned[Detainer]):
 
 
 class FakeUnitOfWork:
-    """An in-memory unit of work: works on a private copy, publishes it on commit."""
+    """An in-memory unit of work: reads a private snapshot, publishes only its own writes on commit.
+
+    Like a database, commit refuses a write to a booking or detainer whose
+    committed version moved since this unit read it, and leaves every record
+    it did not write as others committed it.
+    """
 
     def __init__(self, committed: _Store) -> None:
         self._committed = committed
         self.commits = 0
 
     def __enter__(self) -> Self:
+        self._open()
+        return self
+
+    def _open(self) -> None:
         self._work = copy.deepcopy(self._committed)
         s = self._work
         self.jurisdictions = _Codes(s.jurisdictions, lambda j: j.code)
@@ -263,7 +280,6 @@ class FakeUnitOfWork:
         self.persons = _Persons(s)
         self.bookings = _Bookings(s.bookings, "booking")
         self.detainers = _Detainers(s)
-        return self
 
     def __exit__(
         self,
@@ -274,21 +290,40 @@ class FakeUnitOfWork:
         del self._work
 
     def commit(self) -> None:
-        # A version check against what others committed meanwhile, as a database would do.
-        for kind, mine, theirs in (
-            ("booking", self._work.bookings, self._committed.bookings),
-            ("detainer", self._work.detainers, self._committed.detainers),
+        committed, work = self._committed, self._work
+        for repo, theirs in (
+            (self.bookings, committed.bookings),
+            (self.detainers, committed.detainers),
         ):
-            for item_id, item in mine.items():
-                other = theirs.get(item_id)
-                if other is not None and other.version > item.version:
-                    raise ConcurrencyConflict(kind, item_id, item.version)
-        for name in vars(self._committed):
-            setattr(self._committed, name, copy.deepcopy(getattr(self._work, name)))
+            for item_id, read_version in repo.written.items():
+                current = theirs.get(item_id)
+                if (read_version is None) != (current is None) or (
+                    current is not None and current.version != read_version
+                ):
+                    raise ConcurrencyConflict(repo.kind, item_id, read_version)
+        for codes, mine, theirs_codes in (
+            (self.jurisdictions, work.jurisdictions, committed.jurisdictions),
+            (self.agencies, work.agencies, committed.agencies),
+            (self.facilities, work.facilities, committed.facilities),
+        ):
+            for code in codes.added:
+                theirs_codes[code] = copy.deepcopy(mine[code])  # type: ignore[index]
+            codes.added.clear()
+        for person_id in self.persons.added:
+            committed.persons[person_id] = copy.deepcopy(work.persons[person_id])
+            committed.convictions[person_id] = copy.deepcopy(work.convictions[person_id])
+        self.persons.added.clear()
+        for booking_id in self.bookings.written:
+            committed.bookings[booking_id] = copy.deepcopy(work.bookings[booking_id])
+        self.bookings.written.clear()
+        for detainer_id in self.detainers.written:
+            committed.detainers[detainer_id] = copy.deepcopy(work.detainers[detainer_id])
+            committed.events[detainer_id] = copy.deepcopy(work.events[detainer_id])
+        self.detainers.written.clear()
         self.commits += 1
 
     def rollback(self) -> None:
-        self._work = copy.deepcopy(self._committed)
+        self._open()
 
 
 class FakeUnitOfWorkFactory:

@@ -316,6 +316,12 @@ class Detainer:
                 value=arrest_date.isoformat(),
                 problem=f"needs a released person; detainer is [{self.state}]",
             )
+        if arrest_date > at.date():
+            raise InvalidValue(
+                field="arrest_date",
+                value=arrest_date.isoformat(),
+                problem=f"is after the time it is recorded [{at.isoformat()}]",
+            )
         if self.closed_at is not None and arrest_date < self.closed_at.date():
             raise InvalidValue(
                 field="arrest_date",
@@ -363,6 +369,12 @@ class Detainer:
     def _end_hold(self, *, at: datetime, reason: HoldEndReason, actor: str) -> None:
         if self.hold is None or not self.hold.is_open:
             return
+        if at < self.hold.started_at:
+            raise InvalidValue(
+                field="at",
+                value=at.isoformat(),
+                problem=f"is before the hold began [{self.hold.started_at.isoformat()}]",
+            )
         # A hold that ends late is a violation, recorded before it closes.
         self.record_overrun(now=at, actor=actor)
         self.hold = self.hold.end(at=at, reason=reason)

@@ -42,6 +42,12 @@ class Hold:
         deadline = legal_until
         if facility_limit_hours is not None:
             deadline = min(deadline, at + timedelta(hours=facility_limit_hours))
+        if deadline <= at:
+            raise InvalidValue(
+                field="facility.hold_limit_hours",
+                value=facility_limit_hours,
+                problem="leaves no time to hold: the facility does not hold on detainers",
+            )
         return cls(started_at=at, deadline_at=deadline, legal_until=legal_until)
 
     @property

@@ -31,6 +31,8 @@ def record_booking(cmd: RecordBooking, ctx: Context) -> Booking:
         if uow.bookings.open_by_number(cmd.facility_code, cmd.booking_number) is not None:
             raise AlreadyExists("open booking", f"{cmd.facility_code}/{cmd.booking_number}")
         person = known_person(uow, cmd.person.identifiers)
+        if person is not None and uow.bookings.open_for_person(cmd.facility_code, person.id):
+            raise AlreadyExists("open booking for person", f"{cmd.facility_code}/{person.id}")
         if person is None:
             person = Person(
                 id=ctx.ids(),
@@ -72,9 +74,13 @@ def mark_releasable(cmd: MarkReleasable, ctx: Context) -> list[Detainer]:
         facility = loading.facility(uow, booking.facility_code)
         held: list[Detainer] = []
         for detainer in uow.detainers.live_for_booking(booking.id):
+            if detainer.state is DetainerState.ON_HOLD:
+                # Already held (releasable was recorded before): the hold and its deadline stand.
+                held.append(detainer)
+                continue
             if detainer.state not in (DetainerState.HONORED, DetainerState.RELEASE_NOTIFIED):
                 continue
-            if not detainer.permits(Action.HOLD):
+            if not detainer.permits(Action.HOLD) or facility.hold_limit_hours == 0:
                 continue
             # The law is read again at the moment the hold would begin: it fixes
             # the latest end, and a law that changed since review is obeyed.
