@@ -28,8 +28,19 @@ class DetainerEvent:
 
     def payload(self) -> dict[str, Any]:
         """The fields particular to this kind of event."""
+        return {name: getattr(self, name) for name in payload_fields(type(self))}
+
+
+_PAYLOAD_FIELDS: dict[type[DetainerEvent], tuple[str, ...]] = {}
+
+
+def payload_fields(kind: type[DetainerEvent]) -> tuple[str, ...]:
+    """The names of the fields `kind` adds to the common ones (looked up once per type)."""
+    names = _PAYLOAD_FIELDS.get(kind)
+    if names is None:
         base = {f.name for f in fields(DetainerEvent)}
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in base}
+        names = _PAYLOAD_FIELDS[kind] = tuple(f.name for f in fields(kind) if f.name not in base)
+    return names
 
 
 @dataclass(frozen=True, kw_only=True)

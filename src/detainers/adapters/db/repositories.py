@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -22,21 +21,16 @@ from detainers.adapters.db import tables as t
 from detainers.domain.booking import Booking, Conviction
 from detainers.domain.decision import Decision
 from detainers.domain.detainer import Detainer
-from detainers.domain.events import DetainerEvent, event_from_record
+from detainers.domain.events import DetainerEvent
 from detainers.domain.jurisdiction import Jurisdiction
 from detainers.domain.lifecycle import DetainerState
 from detainers.domain.organization import Agency, Facility
 from detainers.domain.person import Person
 from detainers.domain.vocabulary import (
-    FacilityType,
     IdentifierKind,
-    JurisdictionKind,
-    Program287g,
 )
 from detainers.services.errors import ConcurrencyConflict
 from detainers.services.ports import DetainerFilter
-
-_EVENT_BASE = tuple(f.name for f in fields(DetainerEvent))
 
 
 class SqlJurisdictions:
@@ -44,28 +38,17 @@ class SqlJurisdictions:
         self._conn = conn
 
     def add(self, jurisdiction: Jurisdiction) -> None:
-        self._conn.execute(
-            insert(t.jurisdiction).values(
-                code=jurisdiction.code,
-                name=jurisdiction.name,
-                kind=jurisdiction.kind.value,
-                parent_code=jurisdiction.parent,
-            )
-        )
+        self._conn.execute(insert(t.jurisdiction).values(**rows.jurisdiction_row(jurisdiction)))
 
     def get(self, code: str) -> Jurisdiction | None:
         row = self._conn.execute(
             select(t.jurisdiction).where(t.jurisdiction.c.code == code)
         ).first()
-        return None if row is None else self._from(row._mapping)
+        return None if row is None else rows.jurisdiction_from(row._mapping)
 
     def list(self) -> Sequence[Jurisdiction]:
         result = self._conn.execute(select(t.jurisdiction).order_by(t.jurisdiction.c.code))
-        return [self._from(row._mapping) for row in result]
-
-    @staticmethod
-    def _from(row: rows.Row) -> Jurisdiction:
-        return Jurisdiction(code=row["code"], name=row["name"], kind=JurisdictionKind(row["kind"]))
+        return [rows.jurisdiction_from(row._mapping) for row in result]
 
 
 class SqlAgencies:
@@ -73,32 +56,17 @@ class SqlAgencies:
         self._conn = conn
 
     def add(self, agency: Agency) -> None:
-        self._conn.execute(
-            insert(t.agency).values(
-                code=agency.code,
-                name=agency.name,
-                jurisdiction_code=agency.jurisdiction,
-                email=agency.email,
-            )
-        )
+        self._conn.execute(insert(t.agency).values(**rows.agency_row(agency)))
 
     def get(self, code: str) -> Agency | None:
         row = self._conn.execute(select(t.agency).where(t.agency.c.code == code)).first()
-        return None if row is None else self._from(row._mapping)
+        return None if row is None else rows.agency_from(row._mapping)
 
     def list(self) -> Sequence[Agency]:
         return [
-            self._from(r._mapping) for r in self._conn.execute(select(t.agency).order_by("code"))
+            rows.agency_from(r._mapping)
+            for r in self._conn.execute(select(t.agency).order_by("code"))
         ]
-
-    @staticmethod
-    def _from(row: rows.Row) -> Agency:
-        return Agency(
-            code=row["code"],
-            name=row["name"],
-            jurisdiction=row["jurisdiction_code"],
-            email=row["email"],
-        )
 
 
 class SqlFacilities:
@@ -106,35 +74,15 @@ class SqlFacilities:
         self._conn = conn
 
     def add(self, facility: Facility) -> None:
-        self._conn.execute(
-            insert(t.facility).values(
-                code=facility.code,
-                name=facility.name,
-                type=facility.type.value,
-                jurisdiction_code=facility.jurisdiction,
-                program_287g=facility.program_287g.value,
-                hold_limit_hours=facility.hold_limit_hours,
-            )
-        )
+        self._conn.execute(insert(t.facility).values(**rows.facility_row(facility)))
 
     def get(self, code: str) -> Facility | None:
         row = self._conn.execute(select(t.facility).where(t.facility.c.code == code)).first()
-        return None if row is None else self._from(row._mapping)
+        return None if row is None else rows.facility_from(row._mapping)
 
     def list(self) -> Sequence[Facility]:
         result = self._conn.execute(select(t.facility).order_by(t.facility.c.code))
-        return [self._from(r._mapping) for r in result]
-
-    @staticmethod
-    def _from(row: rows.Row) -> Facility:
-        return Facility(
-            code=row["code"],
-            name=row["name"],
-            type=FacilityType(row["type"]),
-            jurisdiction=row["jurisdiction_code"],
-            program_287g=Program287g(row["program_287g"]),
-            hold_limit_hours=row["hold_limit_hours"],
-        )
+        return [rows.facility_from(r._mapping) for r in result]
 
 
 class SqlPersons:
@@ -298,7 +246,7 @@ class SqlDetainers:
             .where(t.detainer_event.c.detainer_id == detainer_id)
             .order_by(t.detainer_event.c.sequence)
         )
-        return [_event_from(r._mapping) for r in result]
+        return [rows.event_from(r._mapping) for r in result]
 
     def live_for_booking(self, booking_id: str) -> Sequence[Detainer]:
         terminal = [s.value for s in DetainerState if s.is_terminal]
@@ -385,7 +333,7 @@ class SqlDetainers:
                 self._stored_hold[detainer.id] = True
         if detainer.new_events:
             self._conn.execute(
-                insert(t.detainer_event), [_event_row(e) for e in detainer.new_events]
+                insert(t.detainer_event), [rows.event_row(e) for e in detainer.new_events]
             )
             detainer.new_events.clear()
 
@@ -409,21 +357,3 @@ def _versioned_update(
         raise
     if result.rowcount != 1:
         raise ConcurrencyConflict(kind, key, version)
-
-
-def _event_row(event: DetainerEvent) -> dict[str, Any]:
-    return {
-        "detainer_id": event.detainer_id,
-        "sequence": event.sequence,
-        "type": type(event).__name__,
-        "occurred_at": event.occurred_at,
-        "actor": event.actor,
-        "reason": event.reason,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "payload": event.payload(),
-    }
-
-
-def _event_from(row: rows.Row) -> DetainerEvent:
-    return event_from_record(row["type"], {k: row[k] for k in _EVENT_BASE}, row["payload"])

@@ -9,8 +9,11 @@ from typing import Any
 from detainers.domain.booking import Booking, Charge, Conviction
 from detainers.domain.decision import Decision, Evaluation, LawVersion, Reason, Remedy, Ruling
 from detainers.domain.detainer import Detainer, LodgedSubject
+from detainers.domain.events import DetainerEvent, event_from_record
 from detainers.domain.hold import Hold
+from detainers.domain.jurisdiction import Jurisdiction
 from detainers.domain.lifecycle import DetainerState
+from detainers.domain.organization import Agency, Facility
 from detainers.domain.person import Person, PersonName
 from detainers.domain.vocabulary import (
     Action,
@@ -19,9 +22,12 @@ from detainers.domain.vocabulary import (
     Citizenship,
     DetainerForm,
     Effect,
+    FacilityType,
     HoldEndReason,
     IdentifierKind,
+    JurisdictionKind,
     ProbableCause,
+    Program287g,
     ReleaseReason,
     RequestedAction,
     ReviewChoice,
@@ -29,6 +35,78 @@ from detainers.domain.vocabulary import (
 )
 
 Row = Mapping[Any, Any]
+
+_EVENT_BASE = (
+    "detainer_id",
+    "sequence",
+    "occurred_at",
+    "actor",
+    "reason",
+    "from_state",
+    "to_state",
+)
+
+
+def jurisdiction_row(j: Jurisdiction) -> dict[str, Any]:
+    return {"code": j.code, "name": j.name, "kind": j.kind.value, "parent_code": j.parent}
+
+
+def jurisdiction_from(row: Row) -> Jurisdiction:
+    return Jurisdiction(code=row["code"], name=row["name"], kind=JurisdictionKind(row["kind"]))
+
+
+def agency_row(a: Agency) -> dict[str, Any]:
+    return {"code": a.code, "name": a.name, "jurisdiction_code": a.jurisdiction, "email": a.email}
+
+
+def agency_from(row: Row) -> Agency:
+    return Agency(
+        code=row["code"],
+        name=row["name"],
+        jurisdiction=row["jurisdiction_code"],
+        email=row["email"],
+    )
+
+
+def facility_row(f: Facility) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "name": f.name,
+        "type": f.type.value,
+        "jurisdiction_code": f.jurisdiction,
+        "program_287g": f.program_287g.value,
+        "hold_limit_hours": f.hold_limit_hours,
+    }
+
+
+def facility_from(row: Row) -> Facility:
+    return Facility(
+        code=row["code"],
+        name=row["name"],
+        type=FacilityType(row["type"]),
+        jurisdiction=row["jurisdiction_code"],
+        program_287g=Program287g(row["program_287g"]),
+        hold_limit_hours=row["hold_limit_hours"],
+    )
+
+
+def event_row(event: DetainerEvent) -> dict[str, Any]:
+    """The `detainer_event` row of an event: its type name, common fields, payload as JSON."""
+    return {
+        "detainer_id": event.detainer_id,
+        "sequence": event.sequence,
+        "type": type(event).__name__,
+        "occurred_at": event.occurred_at,
+        "actor": event.actor,
+        "reason": event.reason,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "payload": event.payload(),
+    }
+
+
+def event_from(row: Row) -> DetainerEvent:
+    return event_from_record(row["type"], {k: row[k] for k in _EVENT_BASE}, row["payload"])
 
 
 def name_doc(name: PersonName) -> dict[str, list[str]]:

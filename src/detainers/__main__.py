@@ -1,0 +1,5 @@
+"""`python -m detainers` runs the command line."""
+
+from detainers.entrypoints.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The `detainers` command line (Typer)."""

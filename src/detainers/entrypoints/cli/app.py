@@ -1,0 +1,68 @@
+"""The `detainers` command: sub-commands for the database, the demo world and detainers.
+
+`main` runs the Typer app and turns user mistakes into one line and an exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from detainers.config import load_settings
+from detainers.entrypoints.cli import db, demo, detainers
+from detainers.entrypoints.cli.errors import exit_code_for, message_for
+
+app = typer.Typer(
+    name="detainers",
+    help="A system of record and exchange for immigration detainers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(demo.app, name="demo")
+app.add_typer(detainers.app, name="detainers")
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="DETAINERS_DATABASE_URL",
+            help="SQLAlchemy URL (default: SQLite in DETAINERS_DATA_DIR, ./var)",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = load_settings(database_url=database_url)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; exit with the code the outcome deserves."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        app(args=argv, prog_name="detainers", standalone_mode=False)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except typer.TyperException as e:
+        # Usage errors (an unknown option, a malformed value) show themselves, naming the option.
+        show = getattr(e, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {e}", markup=False)
+        sys.exit(int(getattr(e, "exit_code", 2)))
+    except Exception as e:
+        code = exit_code_for(e)
+        if code is None:
+            raise
+        err.print(f"error: {message_for(e)}", markup=False)
+        sys.exit(code)

@@ -1,0 +1,48 @@
+"""The one place where exceptions become exit codes and one-line messages.
+
+User mistakes (a bad value, an unknown id, a refused act) print one line on
+stderr naming the value and exit non-zero; no traceback. Anything else is a
+bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from sqlalchemy.exc import OperationalError
+
+from detainers.adapters.synthetic import InvalidWorldSize, WorldNotEmpty
+from detainers.domain.errors import DomainError, InvalidValue, VocabularyError
+from detainers.services.errors import AlreadyExists, ConcurrencyConflict, NotFound, ServiceError
+
+# Most specific first: the first class an error is an instance of decides.
+EXIT_CODES: Mapping[type[Exception], int] = MappingProxyType(
+    {
+        VocabularyError: 2,
+        InvalidValue: 2,
+        InvalidWorldSize: 2,
+        NotFound: 3,
+        AlreadyExists: 4,
+        WorldNotEmpty: 4,
+        ConcurrencyConflict: 5,
+        DomainError: 6,
+        ServiceError: 1,
+        OperationalError: 7,
+    }
+)
+
+
+def exit_code_for(error: Exception) -> int | None:
+    """The exit code for a user-facing error, or `None` for a bug."""
+    for kind, code in EXIT_CODES.items():
+        if isinstance(error, kind):
+            return code
+    return None
+
+
+def message_for(error: Exception) -> str:
+    if isinstance(error, OperationalError):
+        first = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        return f"cannot use the database: {first}"
+    return str(error)

@@ -1,0 +1,172 @@
+"""The `detainers` command as a user runs it: a real process, a real database file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def detainers(
+    *args: str, data_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DETAINERS_")}
+    environment["DETAINERS_DATA_DIR"] = str(data_dir)
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "detainers", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "var"
+
+
+def test_db_upgrade_creates_the_sqlite_file_and_reports_the_revision(data_dir: Path) -> None:
+    result = detainers("db", "upgrade", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    assert "database at revision 0001" in result.stdout
+    assert (data_dir / "detainers.db").exists()
+    assert detainers("db", "current", data_dir=data_dir).stdout.strip() == "0001"
+
+
+def test_an_unknown_state_is_one_line_naming_the_option_and_the_accepted_values(
+    data_dir: Path,
+) -> None:
+    detainers("db", "upgrade", data_dir=data_dir)
+    result = detainers("detainers", "list", "--state", "held", data_dir=data_dir)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: --state: [held] is not one of [unmatched | received | honored | notify_only | "
+        "declined | conflict | release_notified | on_hold | transferred | released | "
+        "released_at_deadline | cancelled | not_in_custody]"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_detainer_is_not_found_with_exit_code_3(data_dir: Path) -> None:
+    detainers("db", "upgrade", data_dir=data_dir)
+    result = detainers("detainers", "show", "no-such-id", data_dir=data_dir)
+    assert result.returncode == 3
+    assert result.stderr.strip() == "error: no detainer [no-such-id]"
+
+
+def test_an_unreachable_database_is_one_clear_line(data_dir: Path) -> None:
+    result = detainers(
+        "db",
+        "upgrade",
+        data_dir=data_dir,
+        env={"DETAINERS_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"},
+    )
+    assert result.returncode == 7
+    assert result.stderr.startswith("error: cannot use the database:")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_malformed_date_names_the_option(data_dir: Path) -> None:
+    result = detainers("demo", "seed", "--as-of", "27/11/2026", data_dir=data_dir)
+    assert result.returncode == 2
+    assert "--as-of" in result.stderr
+    assert "27/11/2026" in result.stderr
+
+
+def test_listing_an_empty_database_gives_an_empty_json_list(data_dir: Path) -> None:
+    detainers("db", "upgrade", data_dir=data_dir)
+    result = detainers("detainers", "list", "--json", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_a_seeded_world_can_be_listed_and_a_detainer_shown(data_dir: Path) -> None:
+    seeded = detainers(
+        "demo",
+        "seed",
+        "--seed",
+        "3",
+        "--detainers",
+        "300",
+        "--as-of",
+        "2026-11-27",
+        "--json",
+        data_dir=data_dir,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    summary = json.loads(seeded.stdout)
+    assert summary["detainers"] == 300
+    assert sum(summary["by_state"].values()) == 300
+
+    listed = detainers(
+        "detainers", "list", "--state", "transferred", "--limit", "5", "--json", data_dir=data_dir
+    )
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 5
+    assert {row["state"] for row in rows} == {"transferred"}
+
+    shown = detainers("detainers", "show", rows[0]["id"], "--json", data_dir=data_dir)
+    assert shown.returncode == 0, shown.stderr
+    story = json.loads(shown.stdout)
+    assert story["state"] == "transferred"
+    assert story["events"][0]["type"] == "DetainerLodged"
+    assert story["events"][-1]["to_state"] == "transferred"
+    assert story["decision"]["engine"] == "synthetic-world"
+
+    human = detainers("detainers", "show", rows[0]["id"], data_dir=data_dir)
+    assert human.returncode == 0, human.stderr
+    assert "DetainerTransferred" in human.stdout
+    assert "timeline" in human.stdout
+
+
+def test_seeding_a_database_that_holds_detainers_is_refused_with_the_count(data_dir: Path) -> None:
+    args = ("demo", "seed", "--detainers", "40", "--as-of", "2026-11-27", "--json")
+    assert detainers(*args, data_dir=data_dir).returncode == 0
+    again = detainers(*args, data_dir=data_dir)
+    assert again.returncode == 4
+    assert again.stderr.startswith("error: the database already holds [40] detainers")
+
+
+def test_the_same_seed_gives_the_same_world(tmp_path: Path) -> None:
+    outputs = []
+    for name in ("one", "two"):
+        data_dir = tmp_path / name
+        args = (
+            "demo",
+            "seed",
+            "--seed",
+            "11",
+            "--detainers",
+            "60",
+            "--as-of",
+            "2026-11-27",
+            "--json",
+        )
+        assert detainers(*args, data_dir=data_dir).returncode == 0
+        outputs.append(
+            detainers("detainers", "list", "--limit", "100", "--json", data_dir=data_dir).stdout
+        )
+    assert outputs[0] == outputs[1]
+    assert len(json.loads(outputs[0])) == 60
+
+
+def test_demo_run_shows_the_world_and_one_timeline(data_dir: Path) -> None:
+    result = detainers(
+        "demo", "run", "--detainers", "200", "--as-of", "2026-11-27", data_dir=data_dir
+    )
+    assert result.returncode == 0, result.stderr
+    assert "The world in the database" in result.stdout
+    assert "detainers" in result.stdout
+    assert "timeline" in result.stdout
+    assert "DetainerLodged" in result.stdout
+    again = detainers("demo", "run", "--as-of", "2026-11-27", data_dir=data_dir)
+    assert again.returncode == 0, again.stderr
+    assert "200" in again.stdout
