@@ -19,6 +19,7 @@ than generating alone.
 from __future__ import annotations
 
 import argparse
+import resource
 import secrets
 import tempfile
 import time
@@ -133,6 +134,9 @@ def main() -> None:
         seconds = seed_postgres(args.postgres_url, run)
         if seconds is not None:
             report("postgresql", args.detainers, seconds, baseline)
+    # Linux reports kilobytes. Bounded memory shows as the same peak at every world size.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory of this process: {peak_mb:,.0f} MB")
 
 
 if __name__ == "__main__":
