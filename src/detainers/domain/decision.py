@@ -84,6 +84,61 @@ class Evaluation:
         """The ruling on `action`; an action the engine did not rule on is undecided."""
         return self.rulings.get(action, _NOT_EVALUATED)
 
+    def to_contract(self) -> dict[str, Any]:
+        """The decision object of the case contract (DESIGN.md), without the facts."""
+        return {
+            "jurisdiction": self.jurisdiction,
+            "as_of": self.as_of.isoformat(),
+            "engine": self.engine,
+            "actions": {
+                action.value: {
+                    "effect": ruling.effect.value,
+                    "until": ruling.until.isoformat() if ruling.until else None,
+                    "reasons": [
+                        {"rule": r.rule, "citation": r.citation, "summary": r.summary}
+                        for r in ruling.reasons
+                    ],
+                }
+                for action, ruling in sorted(self.rulings.items())
+            },
+            "remedies": [
+                {"action": r.action.value, "effect": r.effect.value, "change": dict(r.change)}
+                for r in self.remedies
+            ],
+            "laws": [
+                {"jurisdiction": law.jurisdiction, "version": law.version, "citation": law.citation}
+                for law in self.laws
+            ],
+        }
+
+    @classmethod
+    def from_contract(cls, doc: Mapping[str, Any], *, facts: Mapping[str, Any]) -> Evaluation:
+        """The evaluation that `to_contract` wrote, with the facts it was made from."""
+        as_of_text: str = doc["as_of"]
+        return cls(
+            jurisdiction=doc["jurisdiction"],
+            as_of=date.fromisoformat(as_of_text)
+            if len(as_of_text) == 10
+            else datetime.fromisoformat(as_of_text),
+            rulings={
+                Action(action): Ruling(
+                    effect=Effect(ruling["effect"]),
+                    until=None
+                    if ruling["until"] is None
+                    else datetime.fromisoformat(ruling["until"]),
+                    reasons=tuple(Reason(**r) for r in ruling["reasons"]),
+                )
+                for action, ruling in doc["actions"].items()
+            },
+            laws=tuple(LawVersion(**law) for law in doc["laws"]),
+            remedies=tuple(
+                Remedy(action=Action(r["action"]), effect=Effect(r["effect"]), change=r["change"])
+                for r in doc["remedies"]
+            ),
+            facts=facts,
+            engine=doc["engine"],
+        )
+
 
 # The acts each review choice commits the facility to, among those requested.
 _CHOICE_ACTS: Mapping[ReviewChoice, frozenset[Action]] = MappingProxyType(

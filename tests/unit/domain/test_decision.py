@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detainers.domain.decision import Evaluation, Ruling, decide
+from detainers.domain.decision import Evaluation, LawVersion, Reason, Remedy, Ruling, decide
 from detainers.domain.errors import ChoiceOutsideBounds, InvalidValue, OverrideNeedsReason
 from detainers.domain.vocabulary import Action, Effect, RequestedAction, ReviewChoice
 from tests.unit.builders import CLERK, T0, decision, evaluation
@@ -257,3 +257,37 @@ def test_a_recorded_decision_never_takes_up_a_forbidden_act_nor_hides_an_overrid
     assert recorded.noncompliant is overrides
     assert all(recorded.permits(a) for a in taken)
     assert not any(recorded.permits(a) for a in set(Action) - taken - {Action.TRANSFER})
+
+
+@pytest.mark.parametrize(
+    "as_of", [date(2024, 2, 1), datetime(2024, 2, 1, 9, 30, tzinfo=UTC)], ids=["date", "datetime"]
+)
+def test_an_evaluation_written_in_the_contract_shape_reads_back_equal(as_of: date) -> None:
+
+    reason = Reason(rule="us-ct.hold", citation="CGS 54-192h(b)", summary="forbidden")
+    evaluation = Evaluation(
+        jurisdiction="US-CT",
+        as_of=as_of,
+        rulings={
+            Action.HOLD: Ruling(
+                effect=Effect.FORBIDDEN,
+                reasons=(reason,),
+                until=datetime(2024, 2, 3, 9, tzinfo=UTC),
+            ),
+            Action.NOTIFY: Ruling(effect=Effect.UNDECIDED),
+        },
+        laws=(LawVersion(jurisdiction="US-CT", version="2019-10-01", citation="PA 19-20"),),
+        remedies=(
+            Remedy(
+                action=Action.HOLD, effect=Effect.PERMITTED, change={"detainer.warrant": "judicial"}
+            ),
+        ),
+        facts={"jurisdiction": "US-CT"},
+        engine="test",
+    )
+    contract = evaluation.to_contract()
+    assert contract["actions"]["hold"]["effect"] == "forbidden"
+    assert contract["remedies"] == [
+        {"action": "hold", "effect": "permitted", "change": {"detainer.warrant": "judicial"}}
+    ]
+    assert Evaluation.from_contract(contract, facts=evaluation.facts) == evaluation

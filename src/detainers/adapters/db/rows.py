@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
 from typing import Any
 
 from detainers.domain.booking import Booking, Charge, Conviction
-from detainers.domain.decision import Decision, Evaluation, LawVersion, Reason, Remedy, Ruling
+from detainers.domain.decision import Decision, Evaluation
 from detainers.domain.detainer import Detainer, LodgedSubject
 from detainers.domain.events import DetainerEvent, event_from_record
 from detainers.domain.hold import Hold
@@ -21,7 +20,6 @@ from detainers.domain.vocabulary import (
     ChargeStatus,
     Citizenship,
     DetainerForm,
-    Effect,
     FacilityType,
     HoldEndReason,
     IdentifierKind,
@@ -324,36 +322,17 @@ def hold_from(row: Row) -> Hold:
     )
 
 
-def _as_of_from(text: str) -> date | datetime:
-    return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
-
-
 def decision_row(detainer_id: str, d: Decision) -> dict[str, Any]:
     e = d.evaluation
+    contract = e.to_contract()
     return {
         "id": d.id,
         "detainer_id": detainer_id,
         "jurisdiction_code": e.jurisdiction,
-        "as_of": e.as_of.isoformat(),
-        "rulings": {
-            action.value: {
-                "effect": ruling.effect.value,
-                "until": ruling.until.isoformat() if ruling.until else None,
-                "reasons": [
-                    {"rule": r.rule, "citation": r.citation, "summary": r.summary}
-                    for r in ruling.reasons
-                ],
-            }
-            for action, ruling in sorted(e.rulings.items())
-        },
-        "laws": [
-            {"jurisdiction": law.jurisdiction, "version": law.version, "citation": law.citation}
-            for law in e.laws
-        ],
-        "remedies": [
-            {"action": r.action.value, "effect": r.effect.value, "change": dict(r.change)}
-            for r in e.remedies
-        ],
+        "as_of": contract["as_of"],
+        "rulings": contract["actions"],
+        "laws": contract["laws"],
+        "remedies": contract["remedies"],
         "facts": dict(e.facts),
         "engine": e.engine,
         "choice": d.choice.value,
@@ -366,25 +345,16 @@ def decision_row(detainer_id: str, d: Decision) -> dict[str, Any]:
 
 
 def decision_from(row: Row) -> Decision:
-    rulings = {
-        Action(action): Ruling(
-            effect=Effect(doc["effect"]),
-            until=None if doc["until"] is None else datetime.fromisoformat(doc["until"]),
-            reasons=tuple(Reason(**r) for r in doc["reasons"]),
-        )
-        for action, doc in row["rulings"].items()
-    }
-    evaluation = Evaluation(
-        jurisdiction=row["jurisdiction_code"],
-        as_of=_as_of_from(row["as_of"]),
-        rulings=rulings,
-        laws=tuple(LawVersion(**law) for law in row["laws"]),
-        remedies=tuple(
-            Remedy(action=Action(r["action"]), effect=Effect(r["effect"]), change=r["change"])
-            for r in row["remedies"]
-        ),
+    evaluation = Evaluation.from_contract(
+        {
+            "jurisdiction": row["jurisdiction_code"],
+            "as_of": row["as_of"],
+            "engine": row["engine"],
+            "actions": row["rulings"],
+            "laws": row["laws"],
+            "remedies": row["remedies"],
+        },
         facts=row["facts"],
-        engine=row["engine"],
     )
     return Decision(
         id=row["id"],

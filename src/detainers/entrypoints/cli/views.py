@@ -39,7 +39,6 @@ def detainer_summary(d: Detainer) -> dict[str, Any]:
 
 
 def decision_view(decision: Decision) -> dict[str, Any]:
-    e = decision.evaluation
     return {
         "id": decision.id,
         "choice": decision.choice.value,
@@ -47,27 +46,7 @@ def decision_view(decision: Decision) -> dict[str, Any]:
         "decided_at": iso(decision.decided_at),
         "override_reason": decision.override_reason,
         "noncompliant": decision.noncompliant,
-        "engine": e.engine,
-        "as_of": e.as_of.isoformat(),
-        "actions": {
-            action.value: {
-                "effect": ruling.effect.value,
-                "until": iso(ruling.until),
-                "reasons": [
-                    {"rule": r.rule, "citation": r.citation, "summary": r.summary}
-                    for r in ruling.reasons
-                ],
-            }
-            for action, ruling in sorted(e.rulings.items())
-        },
-        "laws": [
-            {"jurisdiction": law.jurisdiction, "version": law.version, "citation": law.citation}
-            for law in e.laws
-        ],
-        "remedies": [
-            {"action": r.action.value, "effect": r.effect.value, "change": dict(r.change)}
-            for r in e.remedies
-        ],
+        **decision.evaluation.to_contract(),
     }
 
 
