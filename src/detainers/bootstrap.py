@@ -12,8 +12,9 @@ from sqlalchemy import Engine
 from detainers.adapters.db.engine import make_engine
 from detainers.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from detainers.adapters.system import SystemClock, new_id
-from detainers.adapters.unencoded_law import UnencodedLaw
 from detainers.config import Settings, load_settings
+from detainers.policy.engine import RulesEngine
+from detainers.policy.registry import load_registry
 from detainers.services.context import Context
 from detainers.services.ports import Clock, IdFactory, LegalEngine
 
@@ -30,6 +31,11 @@ class Application:
         self.engine.dispose()
 
 
+def legal_engine() -> RulesEngine:
+    """The rules engine over every shipped policy pack (no database needed)."""
+    return RulesEngine(load_registry())
+
+
 def bootstrap(
     settings: Settings | None = None,
     *,
@@ -37,13 +43,16 @@ def bootstrap(
     ids: IdFactory | None = None,
     legal_engine: LegalEngine | None = None,
 ) -> Application:
-    """Wire adapters to services. Nothing connects to the database until it is used."""
+    """Wire adapters to services. Nothing connects to the database until it is used.
+
+    The legal engine loads every policy pack now, so a malformed pack fails at start.
+    """
     settings = settings or load_settings()
     engine = make_engine(settings.resolved_database_url)
     context = Context(
         uow=SqlUnitOfWorkFactory(engine),
         clock=clock or SystemClock(),
         ids=ids or new_id,
-        engine=legal_engine or UnencodedLaw(),
+        engine=legal_engine or RulesEngine(load_registry()),
     )
     return Application(settings=settings, engine=engine, context=context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -35,9 +36,9 @@ def data_dir(tmp_path: Path) -> Path:
 def test_db_upgrade_creates_the_sqlite_file_and_reports_the_revision(data_dir: Path) -> None:
     result = detainers("db", "upgrade", data_dir=data_dir)
     assert result.returncode == 0, result.stderr
-    assert "database at revision 0001" in result.stdout
+    assert "database at revision 0002" in result.stdout
     assert (data_dir / "detainers.db").exists()
-    assert detainers("db", "current", data_dir=data_dir).stdout.strip() == "0001"
+    assert detainers("db", "current", data_dir=data_dir).stdout.strip() == "0002"
 
 
 def test_an_unknown_state_is_one_line_naming_the_option_and_the_accepted_values(
@@ -164,9 +165,12 @@ def test_demo_run_shows_the_world_and_one_timeline(data_dir: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "The world in the database" in result.stdout
-    assert "detainers" in result.stdout
+    assert re.search(r"│ detainers\s+│\s+200 │", result.stdout), result.stdout
     assert "timeline" in result.stdout
     assert "DetainerLodged" in result.stdout
-    again = detainers("demo", "run", "--as-of", "2026-11-27", data_dir=data_dir)
+    again = detainers(
+        "demo", "run", "--as-of", "2026-11-27", "--detainers", "50", data_dir=data_dir
+    )
     assert again.returncode == 0, again.stderr
-    assert "200" in again.stdout
+    # The world already there is reused, not reseeded.
+    assert re.search(r"│ detainers\s+│\s+200 │", again.stdout), again.stdout

@@ -14,7 +14,7 @@ from typing import Any
 
 from detainers.domain import events as ev
 from detainers.domain._time import utc
-from detainers.domain.decision import Decision
+from detainers.domain.decision import Decision, Ruling
 from detainers.domain.errors import DecisionDoesNotPermit, InvalidValue, TerminalState
 from detainers.domain.hold import Hold
 from detainers.domain.lifecycle import REVIEW_ACTIONS, DetainerState, LifecycleAction, next_state
@@ -32,6 +32,10 @@ from detainers.domain.vocabulary import (
 
 S = DetainerState
 A = LifecycleAction
+
+
+def _rules(ruling: Ruling) -> str:
+    return ", ".join(reason.rule for reason in ruling.reasons) or "no rule given"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +74,7 @@ class Detainer:
     agency_arrest_date: date | None = None
     version: int = 0
     last_sequence: int = 0
+    last_event_at: datetime | None = None
     new_events: list[ev.DetainerEvent] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -235,8 +240,13 @@ class Detainer:
             to_state=target,
         )
 
-    def release(self, *, at: datetime, reason: ReleaseReason, actor: str) -> None:
-        """The person leaves custody without being handed over (ending any hold early)."""
+    def release(
+        self, *, at: datetime, reason: ReleaseReason, actor: str, note: str | None = None
+    ) -> None:
+        """The person leaves custody without being handed over (ending any hold early).
+
+        `note` says why no hold was made where the decision had chosen one.
+        """
         at = self._when(at)
         target = next_state(self.id, self.state, A.RELEASE)
         self._end_hold(at=at, reason=HoldEndReason.RELEASED, actor=actor)
@@ -245,7 +255,7 @@ class Detainer:
             ev.SubjectReleased,
             at=at,
             actor=actor,
-            reason=f"released: {reason}",
+            reason=f"released: {reason}" + (f"; {note}" if note else ""),
             to_state=target,
             release_reason=reason.value,
         )
@@ -340,12 +350,19 @@ class Detainer:
     # -- internals -----------------------------------------------------------
 
     def _when(self, at: datetime) -> datetime:
+        """`at` in UTC; history stays in time order, so nothing happens before what is recorded."""
         at = utc(at, field="at")
         if at < self.lodged_at:
             raise InvalidValue(
                 field="at",
                 value=at.isoformat(),
                 problem=f"is before the detainer was lodged [{self.lodged_at.isoformat()}]",
+            )
+        if self.last_event_at is not None and at < self.last_event_at:
+            raise InvalidValue(
+                field="at",
+                value=at.isoformat(),
+                problem=f"is before the last recorded event [{self.last_event_at.isoformat()}]",
             )
         return at
 
@@ -363,7 +380,11 @@ class Detainer:
         else:
             ruling = self.decision.evaluation.ruling(action)
             effect = ruling.effect.value
-            why = f"the recorded choice is [{self.decision.choice}]"
+            why = (
+                f"the recorded choice is [{self.decision.choice}]"
+                if ruling.effect.allows
+                else f"the law as evaluated does not allow it ({_rules(ruling)})"
+            )
         raise DecisionDoesNotPermit(detainer_id=self.id, action=action, effect=effect, why=why)
 
     def _end_hold(self, *, at: datetime, reason: HoldEndReason, actor: str) -> None:
@@ -396,6 +417,10 @@ class Detainer:
         before = self.state if from_state is None else from_state
         after = self.state if to_state is None else to_state
         self.last_sequence += 1
+        if kind is not ev.HoldDeadlinePassed:
+            # An observation (a deadline check) is not an act: an act done earlier
+            # and recorded after the check is still the truth to record.
+            self.last_event_at = at if self.last_event_at is None else max(self.last_event_at, at)
         self.new_events.append(
             kind(
                 detainer_id=self.id,

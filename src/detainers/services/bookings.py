@@ -56,7 +56,7 @@ def record_booking(cmd: RecordBooking, ctx: Context) -> Booking:
         for detainer in uow.detainers.unmatched_at(cmd.facility_code):
             found = open_booking_for(uow, cmd.facility_code, detainer.subject)
             if found is not None and found[0].id == booking.id:
-                at = max(booking.booked_at, detainer.lodged_at)
+                at = max(booking.booked_at, detainer.last_event_at or detainer.lodged_at)
                 detainer.match(
                     booking_id=booking.id, identifier_kind=found[1], at=at, actor=cmd.actor
                 )
@@ -73,6 +73,7 @@ def mark_releasable(cmd: MarkReleasable, ctx: Context) -> list[Detainer]:
         booking.mark_releasable(at, cmd.reason)
         facility = loading.facility(uow, booking.facility_code)
         held: list[Detainer] = []
+        not_held: dict[str, str] = {}
         for detainer in uow.detainers.live_for_booking(booking.id):
             if detainer.state is DetainerState.ON_HOLD:
                 # Already held (releasable was recorded before): the hold and its deadline stand.
@@ -80,7 +81,12 @@ def mark_releasable(cmd: MarkReleasable, ctx: Context) -> list[Detainer]:
                 continue
             if detainer.state not in (DetainerState.HONORED, DetainerState.RELEASE_NOTIFIED):
                 continue
-            if not detainer.permits(Action.HOLD) or facility.hold_limit_hours == 0:
+            if not detainer.permits(Action.HOLD):
+                continue
+            if facility.hold_limit_hours == 0:
+                not_held[detainer.id] = (
+                    f"no hold: facility {facility.code} does not hold on detainers"
+                )
                 continue
             # The law is read again at the moment the hold would begin: it fixes
             # the latest end, and a law that changed since review is obeyed.
@@ -89,6 +95,11 @@ def mark_releasable(cmd: MarkReleasable, ctx: Context) -> list[Detainer]:
             )
             ruling = ctx.engine.evaluate(case).ruling(Action.HOLD)
             if not ruling.effect.allows or ruling.until is None:
+                rules = ", ".join(r.rule for r in ruling.reasons) or "no rule given"
+                why = f"is [{ruling.effect}]" if not ruling.effect.allows else "has no lawful end"
+                not_held[detainer.id] = (
+                    f"no hold: the hold {why} under the law at release ({rules})"
+                )
                 continue
             detainer.start_hold(
                 at=at,
@@ -99,7 +110,7 @@ def mark_releasable(cmd: MarkReleasable, ctx: Context) -> list[Detainer]:
             uow.detainers.save(detainer)
             held.append(detainer)
         if not held:
-            end_custody(uow, booking, at=at, reason=cmd.reason, actor=cmd.actor)
+            end_custody(uow, booking, at=at, reason=cmd.reason, actor=cmd.actor, notes=not_held)
         uow.bookings.save(booking)
         uow.commit()
     return held
@@ -124,11 +135,15 @@ def end_custody(
     reason: ReleaseReason,
     actor: str,
     handled: Detainer | None = None,
+    notes: dict[str, str] | None = None,
 ) -> None:
-    """Release the booking and every other live detainer on it (within the caller's unit of work)."""
+    """Release the booking and every other live detainer on it (within the caller's unit of work).
+
+    `notes` gives, per detainer id, why no hold was made where one had been chosen.
+    """
     booking.release(at, reason)
     for detainer in uow.detainers.live_for_booking(booking.id):
         if handled is not None and detainer.id == handled.id:
             continue
-        detainer.release(at=at, reason=reason, actor=actor)
+        detainer.release(at=at, reason=reason, actor=actor, note=(notes or {}).get(detainer.id))
         uow.detainers.save(detainer)

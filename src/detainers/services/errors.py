@@ -24,14 +24,14 @@ class AlreadyExists(ServiceError):
 class ConcurrencyConflict(ServiceError):
     """Someone else changed the record between our read and our write; reload and retry."""
 
-    def __init__(self, kind: str, key: str, expected_version: int | None = None) -> None:
+    def __init__(
+        self, kind: str, key: str, expected_version: int | None = None, *, detail: str | None = None
+    ) -> None:
         self.kind = kind
         self.key = key
         read = "" if expected_version is None else f" (version [{expected_version}])"
-        super().__init__(
-            f"{kind} [{key}] was changed by someone else since it was read{read};"
-            " reload it and try again"
-        )
+        what = detail or "was changed by someone else since it was read"
+        super().__init__(f"{kind} [{key}] {what}{read}; nothing was saved: reload it and try again")
 
 
 class AmbiguousIdentity(ServiceError):

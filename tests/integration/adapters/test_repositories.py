@@ -15,8 +15,10 @@ from detainers.domain.organization import Agency
 from detainers.domain.vocabulary import (
     ChargeClass,
     IdentifierKind,
+    ReleaseReason,
     ReviewChoice,
 )
+from detainers.services.errors import ConcurrencyConflict
 from detainers.services.ports import DetainerFilter
 from tests import builders
 from tests.builders import reference
@@ -133,8 +135,49 @@ def test_two_open_bookings_cannot_share_a_number_at_one_facility(engine: Engine)
         uow.commit()
     second = builders.booking()
     second.id = "b-2"
-    with pytest.raises(IntegrityError), SqlUnitOfWorkFactory(engine)() as uow:
+    with (
+        pytest.raises(
+            ConcurrencyConflict,
+            match=r"uq_booking_open_(number|person)|booking\.facility_code, booking\.(booking_number|person_id)",
+        ),
+        SqlUnitOfWorkFactory(engine)() as uow,
+    ):
         uow.bookings.add(second)
+
+
+def test_a_closed_booking_number_may_be_used_again(engine: Engine) -> None:
+    with SqlUnitOfWorkFactory(engine)() as uow:
+        reference(uow)
+        uow.persons.add(builders.person(), [])
+        first = builders.booking()
+        first.release(first.booked_at + timedelta(days=3), ReleaseReason.BOND_POSTED)
+        uow.bookings.add(first)
+        uow.commit()
+    second = builders.booking()
+    second.id = "b-2"
+    second.booked_at = builders.T0 + timedelta(days=30)
+    with SqlUnitOfWorkFactory(engine)() as uow:
+        uow.bookings.add(second)
+        uow.commit()
+    with SqlUnitOfWorkFactory(engine)() as uow:
+        assert uow.bookings.open_by_number("CT-HCC", "2023-000123") == second
+
+
+def test_one_identifier_names_one_person(engine: Engine) -> None:
+    with SqlUnitOfWorkFactory(engine)() as uow:
+        reference(uow)
+        uow.persons.add(builders.person(), [])
+        uow.commit()
+    twin = builders.person()
+    twin = type(twin)(id="p-2", name=twin.name, identifiers=dict(twin.identifiers))
+    with (
+        pytest.raises(
+            ConcurrencyConflict,
+            match=r"uq_person_identifier_kind_value|person_identifier\.kind, person_identifier\.value",
+        ),
+        SqlUnitOfWorkFactory(engine)() as uow,
+    ):
+        uow.persons.add(twin, [])
 
 
 def test_foreign_keys_are_enforced(engine: Engine) -> None:

@@ -34,12 +34,13 @@ from detainers.services.context import Context
 from tests.fakes import FakeLegalEngine, FixedClock, SequentialIds
 
 BOOKED = datetime(2023, 9, 14, 18, 0, tzinfo=UTC)
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def _context(engine: Engine, legal: FakeLegalEngine) -> Context:
     return Context(
         uow=SqlUnitOfWorkFactory(engine),
-        clock=FixedClock(BOOKED),
+        clock=FixedClock(NOW),
         ids=SequentialIds(),
         engine=legal,
     )

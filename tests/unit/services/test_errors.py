@@ -16,7 +16,7 @@ def test_a_concurrency_conflict_names_the_record_and_says_to_reload_and_retry() 
     error = ConcurrencyConflict("detainer", "det-7", 3)
     assert str(error) == (
         "detainer [det-7] was changed by someone else since it was read (version [3]);"
-        " reload it and try again"
+        " nothing was saved: reload it and try again"
     )
     assert (error.kind, error.key) == ("detainer", "det-7")
 

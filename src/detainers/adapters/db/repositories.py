@@ -339,9 +339,14 @@ class SqlDetainers:
 
 
 def is_write_conflict(error: OperationalError) -> bool:
-    """The database refused a write because another transaction got there first."""
-    text = str(error.orig).lower()
-    return "database is locked" in text or "could not serialize" in text
+    """The database refused a write because another transaction got in the way.
+
+    SQLite: a writer committed after this transaction's snapshot (or holds the
+    lock past the busy timeout). PostgreSQL: SQLSTATE class 40 (a deadlock or a
+    serialization failure).
+    """
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return sqlstate.startswith("40") or "database is locked" in str(error.orig).lower()
 
 
 def _versioned_update(
@@ -351,9 +356,10 @@ def _versioned_update(
     try:
         result = conn.execute(statement)
     except OperationalError as e:
-        # SQLite: the other writer committed after our read began.
         if is_write_conflict(e):
-            raise ConcurrencyConflict(kind, key, version) from e
+            raise ConcurrencyConflict(
+                kind, key, version, detail="could not be saved: another write got in the way"
+            ) from e
         raise
     if result.rowcount != 1:
         raise ConcurrencyConflict(kind, key, version)

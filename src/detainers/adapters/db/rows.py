@@ -265,6 +265,7 @@ def detainer_row(d: Detainer) -> dict[str, Any]:
         "decision_id": d.decision.id if d.decision else None,
         "version": d.version,
         "last_sequence": d.last_sequence,
+        "last_event_at": d.last_event_at,
     }
 
 
@@ -296,6 +297,7 @@ def detainer_from(row: Row, decision: Decision | None, hold: Hold | None) -> Det
         hold=hold,
         version=row["version"],
         last_sequence=row["last_sequence"],
+        last_event_at=row["last_event_at"],
     )
 
 

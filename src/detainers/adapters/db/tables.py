@@ -85,6 +85,9 @@ person_identifier = Table(
     Column("value", String(64), primary_key=True),
     Column("person_id", String(ID), ForeignKey("person.id"), primary_key=True),
     Index("ix_person_identifier_person_id", "person_id"),
+    # One identifier names one person: two clerks booking the same person at once
+    # cannot create two persons.
+    UniqueConstraint("kind", "value", name="uq_person_identifier_kind_value"),
 )
 
 conviction = Table(
@@ -117,6 +120,15 @@ booking = Table(
     Column("version", Integer, nullable=False),
     Index("ix_booking_facility_code_booking_number", "facility_code", "booking_number"),
     # One open booking per number at a facility; closed ones may repeat it.
+    # One open booking per person at a facility.
+    Index(
+        "uq_booking_open_person",
+        "facility_code",
+        "person_id",
+        unique=True,
+        sqlite_where=text("released_at IS NULL"),
+        postgresql_where=text("released_at IS NULL"),
+    ),
     Index(
         "uq_booking_open_number",
         "facility_code",
@@ -170,6 +182,7 @@ detainer = Table(
     Column("decision_id", String(ID), nullable=True),
     Column("version", Integer, nullable=False),
     Column("last_sequence", Integer, nullable=False),
+    Column("last_event_at", UTCDateTime, nullable=True),
     Index("ix_detainer_facility_code_state", "facility_code", "state"),
     Index("ix_detainer_agency_code_state", "agency_code", "state"),
     Index("ix_detainer_state", "state"),

@@ -1,9 +1,10 @@
 """The unit of work over SQLAlchemy: one connection, one transaction, every repository.
 
 Leaving the block without `commit()` rolls everything back, so a failed
-command never half-writes. A write conflict that the database itself detects
-(PostgreSQL serialization failure, SQLite's stale snapshot) is reported as a
-`ConcurrencyConflict`, like a version mismatch.
+command never half-writes. What the database itself refuses because of a
+concurrent writer (SQLite's stale snapshot or busy lock, a PostgreSQL
+deadlock, a unique key another transaction filled first) is reported as a
+`ConcurrencyConflict`, like a version mismatch: nothing saved, try again.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from detainers.adapters.db.repositories import (
     SqlAgencies,
@@ -66,7 +67,17 @@ class SqlUnitOfWork:
         finally:
             conn.close()
         if isinstance(exc, OperationalError) and is_write_conflict(exc):
-            raise ConcurrencyConflict("transaction", "this unit of work") from exc
+            raise ConcurrencyConflict(
+                "transaction", "this command", detail="was interrupted by another write"
+            ) from exc
+        if isinstance(exc, IntegrityError) and _is_uniqueness(exc):
+            # The checks before a write read what was committed; a racing writer can
+            # still get there first, and the database's unique keys catch it.
+            raise ConcurrencyConflict(
+                "record",
+                _constraint(exc),
+                detail="was written by someone else at the same time (a unique key)",
+            ) from exc
 
     @property
     def connection(self) -> Connection:
@@ -81,6 +92,17 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         self.connection.rollback()
         self.connection.begin()
+
+
+def _is_uniqueness(error: IntegrityError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate == "23505" or "unique constraint failed" in str(error.orig).lower()
+
+
+def _constraint(error: IntegrityError) -> str:
+    diag = getattr(error.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return str(name) if name else str(error.orig).strip().splitlines()[0]
 
 
 class SqlUnitOfWorkFactory:

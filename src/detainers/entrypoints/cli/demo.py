@@ -115,7 +115,11 @@ def run(
         example = queries.example_detainer(wired.context)
         if example is None:
             return
-        out.print(render.timeline(queries.detainer_timeline(wired.context, example)))
+        out.print(
+            render.timeline(
+                queries.detainer_timeline(wired.context, example), wired.context.clock.now()
+            )
+        )
         out.print(
             f"\nDatabase: {wired.settings.resolved_database_url}\n"
             f"More: `detainers detainers list`, `detainers detainers show ID [--json]`."

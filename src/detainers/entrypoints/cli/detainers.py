@@ -57,4 +57,4 @@ def show(
     if as_json:
         print_json(views.timeline_view(timeline))
         return
-    console().print(render.timeline(timeline))
+    console().print(render.timeline(timeline, wired.context.clock.now()))

@@ -14,12 +14,15 @@ from sqlalchemy.exc import OperationalError
 
 from detainers.adapters.synthetic import InvalidWorldSize, WorldNotEmpty
 from detainers.domain.errors import DomainError, InvalidValue, VocabularyError
+from detainers.policy.errors import CaseError, PackError, PolicyError, UnknownJurisdiction
 from detainers.services.errors import AlreadyExists, ConcurrencyConflict, NotFound, ServiceError
 
 # Most specific first: the first class an error is an instance of decides.
 EXIT_CODES: Mapping[type[Exception], int] = MappingProxyType(
     {
         VocabularyError: 2,
+        CaseError: 2,
+        UnknownJurisdiction: 2,
         InvalidValue: 2,
         InvalidWorldSize: 2,
         NotFound: 3,
@@ -28,6 +31,8 @@ EXIT_CODES: Mapping[type[Exception], int] = MappingProxyType(
         ConcurrencyConflict: 5,
         DomainError: 6,
         ServiceError: 1,
+        PackError: 8,
+        PolicyError: 1,
         OperationalError: 7,
     }
 )

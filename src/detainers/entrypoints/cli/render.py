@@ -58,8 +58,8 @@ def overview_table(o: Overview) -> Table:
     return table
 
 
-def timeline(t: DetainerTimeline) -> Group:
-    """The whole story of one detainer, top to bottom."""
+def timeline(t: DetainerTimeline, now: datetime) -> Group:
+    """The whole story of one detainer, top to bottom; `now` shows an open hold's countdown."""
     d = t.detainer
     head = Table.grid(padding=(0, 2))
     head.add_column(style="dim")
@@ -102,6 +102,15 @@ def timeline(t: DetainerTimeline) -> Group:
         )
         if h.overrun_recorded_at is not None:
             text += f"\nVIOLATION recorded {when(h.overrun_recorded_at)}: held past the deadline"
+        elif h.overdue(now):
+            late = now - h.deadline_at
+            text += (
+                f"\nOVERDUE: open {late.days} d {late.seconds // 3600} h past its deadline and not yet"
+                " recorded as a violation (`detainers holds check` records it)"
+            )
+        elif h.is_open:
+            left = h.deadline_at - now
+            text += f"\nopen: {left.days} d {left.seconds // 3600} h {left.seconds % 3600 // 60} min left"
         parts.append(Panel(text, title="hold", title_align="left"))
     parts.append(_events(t))
     return Group(*parts)
