@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from detainers.adapters.db.engine import make_engine
 from detainers.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from detainers.adapters.system import SystemClock, new_id
-from detainers.config import Settings, load_settings
+from detainers.config import ConfigError, Settings, load_settings
 from detainers.policy.engine import RulesEngine
 from detainers.policy.registry import load_registry
 from detainers.services.context import Context
@@ -48,7 +48,12 @@ def bootstrap(
     The legal engine loads every policy pack now, so a malformed pack fails at start.
     """
     settings = settings or load_settings()
-    engine = make_engine(settings.resolved_database_url)
+    try:
+        engine = make_engine(settings.resolved_database_url)
+    except OSError as e:
+        raise ConfigError(
+            f"DETAINERS_DATA_DIR: [{settings.data_dir}] cannot hold the database: {e.strerror}"
+        ) from e
     context = Context(
         uow=SqlUnitOfWorkFactory(engine),
         clock=clock or SystemClock(),

@@ -7,8 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message names the environment variable."""
 
 
 class Settings(BaseSettings):
@@ -24,6 +32,22 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; e.g. postgresql+psycopg://user@host/db. Default: SQLite file",
     )
 
+    @field_validator("database_url")
+    @classmethod
+    def _a_supported_database(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            backend = ""
+        if backend not in BACKENDS:
+            raise ValueError(
+                "is not a database URL like sqlite:///path/to/file.db"
+                " or postgresql+psycopg://user@host:5432/db"
+            )
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         """The database to use: `database_url`, or `<data_dir>/detainers.db` on SQLite."""
@@ -35,4 +59,10 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (e.g. from CLI options) on top."""
     given = {key: value for key, value in overrides.items() if value is not None}
-    return Settings(**given)  # type: ignore[arg-type]
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as e:
+        first = e.errors()[0]
+        name = "DETAINERS_" + ".".join(str(part) for part in first["loc"]).upper()
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: [{first.get('input')}] {message}") from e

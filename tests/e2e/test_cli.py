@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -174,3 +174,143 @@ def test_demo_run_shows_the_world_and_one_timeline(data_dir: Path) -> None:
     assert again.returncode == 0, again.stderr
     # The world already there is reused, not reseeded.
     assert re.search(r"│ detainers\s+│\s+200 │", again.stdout), again.stdout
+
+
+REFERENCE_CT = {
+    "jurisdiction": "US-CT",
+    "as_of": "2024-02-01",
+    "releasable_at": "2024-02-01T09:00",
+    "release_reason": "bond_posted",
+    "facility": {"type": "state_pretrial_jail", "program_287g": "none"},
+    "detainer": {
+        "form": "I-247A",
+        "probable_cause": ["pending_proceedings"],
+        "warrant": "I-200",
+        "requests": ["notify", "hold"],
+        "lodged_date": "2023-10-13",
+        "served_on_subject": True,
+        "dhs_transferred": False,
+        "cancelled": False,
+    },
+    "subject": {
+        "charges": [
+            {
+                "statute": "CGS 53a-70(a)(2)",
+                "class": "felony_A",
+                "status": "pending",
+                "description": "Sexual assault in the first degree",
+                "tags": [],
+            }
+        ],
+        "convictions": [],
+        "flags": [],
+    },
+}
+
+
+def test_policy_evaluate_gives_the_decision_object_of_the_case_contract(tmp_path: Path) -> None:
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(REFERENCE_CT))
+    result = detainers("policy", "evaluate", "--case", str(case_file), "--json", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    decision = json.loads(result.stdout)
+    assert {a: r["effect"] for a, r in decision["actions"].items()} == {
+        "hold": "forbidden",
+        "notify": "forbidden",
+        "share_info": "forbidden",
+        "interview": "forbidden",
+        "transfer": "forbidden",
+    }
+    assert decision["actions"]["hold"]["reasons"][0]["rule"] == "us-ct.2019.hold.otherwise"
+    assert decision["actions"]["hold"]["until"] is None
+    assert {
+        "action": "hold",
+        "effect": "permitted",
+        "change": {"detainer.warrant": "judicial"},
+    } in decision["remedies"]
+    assert [law["version"] for law in decision["laws"]] == ["2017-04-02", "2019-10-01"]
+    assert not (tmp_path / "var").exists()  # evaluating a case stores nothing
+
+
+def test_policy_evaluate_names_the_bad_path_with_exit_code_2(tmp_path: Path) -> None:
+    bad = dict(REFERENCE_CT, detainer=dict(REFERENCE_CT["detainer"], warrant="pink"))  # type: ignore[arg-type]
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(bad))
+    result = detainers("policy", "evaluate", "--case", str(case_file), "--json", data_dir=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: detainer.warrant: [pink] is not one of [none | I-200 | I-205 | judicial]"
+    )
+    not_json = tmp_path / "broken.json"
+    not_json.write_text("{")
+    broken = detainers("policy", "evaluate", "--case", str(not_json), data_dir=tmp_path)
+    assert broken.returncode == 2
+    assert "is not JSON" in broken.stderr
+
+
+def test_policy_test_runs_every_packs_cases(tmp_path: Path) -> None:
+    result = detainers("policy", "test", data_dir=tmp_path)
+    assert result.returncode == 0, result.stdout
+    passed, failed = re.search(r"(\d+) passed, (\d+) failed", result.stdout).groups()  # type: ignore[union-attr]
+    assert int(passed) >= 150
+    assert failed == "0"
+
+
+def test_policy_show_lists_the_rules_in_force_with_citations(tmp_path: Path) -> None:
+    result = detainers(
+        "policy", "show", "US-CT", "--as-of", "2024-02-01", "--json", data_dir=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["version"]["version"] == "2019-10-01"
+    assert "us-ct.2019.hold.exceptions" in [rule["id"] for rule in shown["rules"]]
+    assert all(rule["citation"] for rule in shown["rules"])
+    unknown = detainers("policy", "show", "US-ZZ", "--as-of", "2024-02-01", data_dir=tmp_path)
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith("error: jurisdiction: [US-ZZ] has no policy pack")
+
+
+def test_holds_open_past_their_deadline_are_recorded_once(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    seeded = detainers(
+        "demo", "seed", "--detainers", "400", "--as-of", "2025-06-01", "--json", data_dir=data_dir
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    open_holds = json.loads(seeded.stdout)["by_state"].get("on_hold", 0)
+    assert open_holds > 0
+    first = detainers("holds", "check", "--json", data_dir=data_dir)
+    assert first.returncode == 0, first.stderr
+    # The world's open holds end within 48 hours of 2025-06-01; today they are all past due.
+    assert len(json.loads(first.stdout)["violations_recorded"]) == open_holds
+    again = detainers("holds", "check", "--json", data_dir=data_dir)
+    assert json.loads(again.stdout)["violations_recorded"] == []
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"DETAINERS_DATABASE_URL": "foo"},
+            "error: DETAINERS_DATABASE_URL: [foo] is not a database URL",
+        ),
+        (
+            {"DETAINERS_DATABASE_URL": "mysql://x/y"},
+            "error: DETAINERS_DATABASE_URL: [mysql://x/y] is not",
+        ),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    result = detainers("db", "current", data_dir=tmp_path, env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message)
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unmigrated_database_says_to_run_db_upgrade(tmp_path: Path) -> None:
+    result = detainers("detainers", "list", data_dir=tmp_path / "var")
+    assert result.returncode == 7
+    assert (
+        result.stderr.strip() == "error: the database has no schema yet: run `detainers db upgrade`"
+    )

@@ -15,9 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from detainers.adapters.db import migrate
 from detainers.adapters.synthetic import WorldSummary, existing_detainers, seed_world
+from detainers.domain.commands import CheckHoldDeadlines
 from detainers.entrypoints.cli import render
 from detainers.entrypoints.cli.common import application, console, print_json
+from detainers.entrypoints.cli.holds import CHECKER
 from detainers.services import queries
+from detainers.services.detainers import check_hold_deadlines
 
 app = typer.Typer(help="The synthetic demo world.", no_args_is_help=True)
 
@@ -111,6 +114,11 @@ def run(
     if empty:
         _seed(ctx, seed=seed, detainers=detainers, as_of=day, show_progress=True)
     with application(ctx) as wired:
+        overdue = check_hold_deadlines(CheckHoldDeadlines(actor=CHECKER), wired.context)
+        if overdue:
+            out.print(
+                f"{len(overdue)} hold(s) found open past their deadline: recorded as violations"
+            )
         out.print(render.overview_table(queries.overview(wired.context)))
         example = queries.example_detainer(wired.context)
         if example is None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from detainers.adapters.synthetic import InvalidWorldSize, WorldNotEmpty
+from detainers.config import ConfigError
 from detainers.domain.errors import DomainError, InvalidValue, VocabularyError
 from detainers.policy.errors import CaseError, PackError, PolicyError, UnknownJurisdiction
 from detainers.services.errors import AlreadyExists, ConcurrencyConflict, NotFound, ServiceError
@@ -21,6 +22,7 @@ from detainers.services.errors import AlreadyExists, ConcurrencyConflict, NotFou
 EXIT_CODES: Mapping[type[Exception], int] = MappingProxyType(
     {
         VocabularyError: 2,
+        ConfigError: 2,
         CaseError: 2,
         UnknownJurisdiction: 2,
         InvalidValue: 2,
@@ -34,6 +36,7 @@ EXIT_CODES: Mapping[type[Exception], int] = MappingProxyType(
         PackError: 8,
         PolicyError: 1,
         OperationalError: 7,
+        ProgrammingError: 7,
     }
 )
 
@@ -47,7 +50,9 @@ def exit_code_for(error: Exception) -> int | None:
 
 
 def message_for(error: Exception) -> str:
-    if isinstance(error, OperationalError):
+    if isinstance(error, OperationalError | ProgrammingError):
         first = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        if "no such table" in first or ("relation" in first and "does not exist" in first):
+            return "the database has no schema yet: run `detainers db upgrade`"
         return f"cannot use the database: {first}"
     return str(error)
