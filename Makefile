@@ -1,5 +1,5 @@
 # The two commands of the quick start, and the checks CI runs.
-# `make run`: set up, migrate a SQLite database, seed a demo world, show it.
+# `make run`: set up, migrate a SQLite database, seed a demo world, show it, replay the Connecticut story.
 # `make test`: set up, lint, type-check, check import layers, run every test.
 
 PYTHON ?= python3
@@ -20,6 +20,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/detainers demo run
+	$(BIN)/detainers story connecticut
 
 lint: install
 	$(BIN)/ruff check src tests bench

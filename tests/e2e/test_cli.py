@@ -314,3 +314,19 @@ def test_an_unmigrated_database_says_to_run_db_upgrade(tmp_path: Path) -> None:
     assert (
         result.stderr.strip() == "error: the database has no schema yet: run `detainers db upgrade`"
     )
+
+
+def test_the_connecticut_story_shows_the_decision_its_citations_and_the_remedy(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "var"
+    result = detainers("story", "connecticut", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "us-ct.2019.hold.otherwise" in out
+    assert "Conn. Gen. Stat. 54-192h(b)(1)(A)" in out
+    assert "remedy: hold would be permitted with detainer.warrant → judicial" in out
+    assert "reviewed [decline] inside the law's bounds; released 2024-02-01" in out
+    assert "agency custody 2024-04-04 (63 days later)" in out
+    again = detainers("story", "connecticut", data_dir=data_dir)
+    assert "(already in this database)" in again.stdout

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from detainers.config import load_settings
-from detainers.entrypoints.cli import db, demo, detainers, holds, policy
+from detainers.entrypoints.cli import db, demo, detainers, holds, policy, story
 from detainers.entrypoints.cli.errors import exit_code_for, message_for
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(detainers.app, name="detainers")
 app.add_typer(policy.app, name="policy")
 app.add_typer(holds.app, name="holds")
+app.add_typer(story.app, name="story")
 
 
 @app.callback()

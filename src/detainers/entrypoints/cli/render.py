@@ -118,7 +118,8 @@ def timeline(t: DetainerTimeline, now: datetime) -> Group:
 
 def _decision(t: DetainerTimeline) -> Table:
     decision = t.detainer.decision
-    assert decision is not None
+    if decision is None:
+        return Table(title="no decision recorded")
     e = decision.evaluation
     title = (
         f"decision: {decision.choice.value} by {decision.decided_by} at {when(decision.decided_at)}"
@@ -137,8 +138,17 @@ def _decision(t: DetainerTimeline) -> Table:
         table.add_row(
             action.value, Text(ruling.effect.value, style=_EFFECT_STYLE[ruling.effect]), why
         )
+    notes = []
     if decision.override_reason:
-        table.caption = f"override reason: {decision.override_reason}"
+        notes.append(f"override reason: {decision.override_reason}")
+    for remedy in e.remedies:
+        change = ", ".join(f"{key} → {value}" for key, value in remedy.change.items())
+        notes.append(f"remedy: {remedy.action.value} would be {remedy.effect.value} with {change}")
+    for law in e.laws:
+        notes.append(f"law: {law.jurisdiction} {law.version} — {law.citation}")
+    if notes:
+        table.caption = "\n".join(notes)
+        table.caption_justify = "left"
     return table
 
 
