@@ -35,4 +35,5 @@ def connecticut(ctx: typer.Context) -> None:
             f"Outcome: reviewed [{choice}] inside the law's bounds; released {d.closed_at.date()}"
             f" without notice or hold; agency custody {d.agency_arrest_date} ({days} days later).",
             markup=False,
+            soft_wrap=True,
         )
