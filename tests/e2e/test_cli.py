@@ -330,3 +330,54 @@ def test_the_connecticut_story_shows_the_decision_its_citations_and_the_remedy(
     assert "agency custody 2024-04-04 (63 days later)" in out
     again = detainers("story", "connecticut", data_dir=data_dir)
     assert "(already in this database)" in again.stdout
+
+
+def test_policy_replay_answers_every_line_in_order_and_refuses_a_bad_line_whole(
+    tmp_path: Path,
+) -> None:
+    first = dict(REFERENCE_CT)
+    second = dict(REFERENCE_CT, as_of="2019-06-03", releasable_at="2019-06-03T09:00")
+    third = dict(REFERENCE_CT, jurisdiction="US-TX")
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps(c) + "\n" for c in (first, second, third)))
+    out = tmp_path / "out" / "decisions.jsonl"
+    result = detainers(
+        "policy", "replay", "--input", str(cases), "--output", str(out), data_dir=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    decisions = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [d["line"] for d in decisions] == [1, 2, 3]
+    assert decisions[0]["actions"]["hold"]["effect"] == "forbidden"
+    assert decisions[1]["law_date"] == "2019-06-03"
+    assert (
+        decisions[1]["actions"]["notify"]["effect"] == "required"
+    )  # the 2014 law: notify the agency
+    assert decisions[2]["actions"]["hold"]["effect"] == "required"  # Texas
+    assert decisions[2]["hold"]["until"] == "2024-02-03T09:00:00-06:00"
+
+    under_2024 = tmp_path / "law2024.jsonl"
+    again = detainers(
+        "policy",
+        "replay",
+        "--input",
+        str(cases),
+        "--output",
+        str(under_2024),
+        "--law-date",
+        "2024-02-01",
+        data_dir=tmp_path,
+    )
+    assert again.returncode == 0, again.stderr
+    assert (
+        json.loads(under_2024.read_text().splitlines()[1])["actions"]["notify"]["effect"]
+        == "forbidden"
+    )
+
+    cases.write_text(cases.read_text() + json.dumps(dict(REFERENCE_CT, as_of="yesterday")) + "\n")
+    bad_out = tmp_path / "bad.jsonl"
+    refused = detainers(
+        "policy", "replay", "--input", str(cases), "--output", str(bad_out), data_dir=tmp_path
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error: line 4: as_of: [yesterday]")
+    assert not bad_out.exists()

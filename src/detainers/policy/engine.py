@@ -67,7 +67,7 @@ def _day(case: Case, zone: ZoneInfo) -> date:
     return as_of
 
 
-def _level_kind(code: str) -> JurisdictionKind:
+def level_kind(code: str) -> JurisdictionKind:
     depth = code.count("-")
     return (JurisdictionKind.FEDERAL, JurisdictionKind.STATE, JurisdictionKind.COUNTY)[
         min(depth, 2)
@@ -135,7 +135,7 @@ class RulesEngine:
     def _missing_level(
         self, code: str, per_action: dict[Action, list[LevelRuling]], trace: Trace
     ) -> None:
-        if _level_kind(code) is not JurisdictionKind.STATE:
+        if level_kind(code) is not JurisdictionKind.STATE:
             trace.notes.append(f"{code}: no pack; local law is taken to add nothing")
             return
         reason = Reason(

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from detainers.bootstrap import legal_engine
@@ -17,6 +19,8 @@ from detainers.policy.casefiles import all_case_files, load_case_file, run_case
 from detainers.policy.contract import decision_document, parse_case
 from detainers.policy.errors import CaseError
 from detainers.policy.registry import RULES
+from detainers.policy.replay import count_cases
+from detainers.policy.replay import replay as replay_cases
 
 app = typer.Typer(help="Evaluate cases against each jurisdiction's law.", no_args_is_help=True)
 
@@ -214,3 +218,48 @@ def test(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> N
     out.print(f"{len(paths) - failed} passed, {failed} failed", markup=False)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def replay(
+    input_path: Annotated[
+        Path, typer.Option("--input", help="Cases: JSON Lines (.jsonl) or Parquet (.parquet)")
+    ],
+    output_path: Annotated[
+        Path, typer.Option("--output", help="Decisions, one JSON line per case, in order")
+    ],
+    law_date: Annotated[
+        datetime | None,
+        typer.Option(
+            "--law-date",
+            formats=["%Y-%m-%d"],
+            help="Evaluate every case under the law of this date",
+        ),
+    ] = None,
+) -> None:
+    """Evaluate many cases in batches (each under its own date, or all under --law-date)."""
+    if not input_path.is_file():
+        raise CaseError(path="--input", value=str(input_path), problem="is not a file")
+    engine = legal_engine()
+    day = law_date.date() if law_date else None
+    err = Console(stderr=True)
+    if not err.is_terminal:
+        done = replay_cases(engine, input_path, output_path, law_date=day)
+    else:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("evaluating cases", total=count_cases(input_path))
+            done = replay_cases(
+                engine,
+                input_path,
+                output_path,
+                law_date=day,
+                progress=lambda n: bar.update(task, completed=n),
+            )
+    err.print(f"{done:,} decisions written to {output_path}", markup=False)

@@ -1,0 +1,452 @@
+"""Batch evaluation for replaying history: many cases at once, as columns (Polars), not a loop.
+
+Cases are flattened into one frame; each rule's condition compiles to a Polars
+expression with three-valued (Kleene) logic, so an unknown fact is a null, as
+in the one-case engine. Within a level the first rule that holds decides (a
+backward fold over the rules); levels compose column-wise; hold windows use
+business-day arithmetic. Rows are grouped by jurisdiction and the law versions
+in force, so each group compiles its rules once. The answers equal
+`RulesEngine.evaluate` case by case (a property-based test checks it); reasons
+and remedies are not computed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+import polars as pl
+
+from detainers.domain.case import Case
+from detainers.domain.jurisdiction import chain
+from detainers.domain.vocabulary import Action, Effect, JurisdictionKind
+from detainers.policy import conditions as cd
+from detainers.policy.engine import RulesEngine, level_kind
+from detainers.policy.model import HoldWindow, LawVersion, Pack
+
+ALLOWS = (Effect.REQUIRED.value, Effect.PERMITTED.value)
+_CHARGE = pl.Struct(
+    {"class": pl.Utf8, "status": pl.Utf8, "tags": pl.List(pl.Utf8), "pcf": pl.Boolean}
+)
+_CONVICTION = pl.Struct({"class": pl.Utf8, "tags": pl.List(pl.Utf8), "jurisdiction": pl.Utf8})
+SCHEMA: dict[str, Any] = {
+    "row": pl.Int64,
+    "jurisdiction": pl.Utf8,
+    "day": pl.Date,
+    "form": pl.Utf8,
+    "warrant": pl.Utf8,
+    "facility_type": pl.Utf8,
+    "program_287g": pl.Utf8,
+    "release_reason": pl.Utf8,
+    "cancelled": pl.Boolean,
+    "served_on_subject": pl.Boolean,
+    "dhs_transferred": pl.Boolean,
+    "probable_cause": pl.List(pl.Utf8),
+    "requests": pl.List(pl.Utf8),
+    "flags": pl.List(pl.Utf8),
+    "charges": pl.List(_CHARGE),
+    "convictions": pl.List(_CONVICTION),
+    "releasable_at": pl.Datetime("us", "UTC"),
+}
+
+
+# -- cases to columns ------------------------------------------------------------------
+
+
+def _day(case: Case, zone: ZoneInfo) -> date:
+    as_of = case.as_of
+    if isinstance(as_of, datetime):
+        return as_of.astimezone(zone).date() if as_of.tzinfo else as_of.date()
+    return as_of
+
+
+def frame(engine: RulesEngine, cases: Sequence[Case], law_date: date | None = None) -> pl.DataFrame:
+    """One row per case; `day` is the date whose law applies (`law_date` for every row if given)."""
+    rows = []
+    for i, c in enumerate(cases):
+        rows.append(
+            {
+                "row": i,
+                "jurisdiction": c.jurisdiction,
+                "day": law_date or _day(c, engine.zone(c.jurisdiction)),
+                "form": c.detainer.form.value,
+                "warrant": c.detainer.warrant.value,
+                "facility_type": c.facility_type.value,
+                "program_287g": c.program_287g.value,
+                "release_reason": c.release_reason.value if c.release_reason else None,
+                "cancelled": c.detainer.cancelled,
+                "served_on_subject": c.detainer.served_on_subject,
+                "dhs_transferred": c.detainer.dhs_transferred,
+                "probable_cause": sorted(p.value for p in c.detainer.probable_cause),
+                "requests": sorted(r.value for r in c.detainer.requests),
+                "flags": sorted(f.value for f in c.flags),
+                "charges": [
+                    {
+                        "class": ch.charge_class.value if ch.charge_class else None,
+                        "status": ch.status.value,
+                        "tags": sorted(ch.tags),
+                        "pcf": ch.probable_cause_finding,
+                    }
+                    for ch in c.charges
+                ],
+                "convictions": [
+                    {
+                        "class": cv.charge_class.value if cv.charge_class else None,
+                        "tags": sorted(cv.tags),
+                        "jurisdiction": cv.jurisdiction,
+                    }
+                    for cv in c.convictions
+                ],
+                "releasable_at": c.releasable_at.astimezone(UTC) if c.releasable_at else None,
+            }
+        )
+    return pl.DataFrame(rows, schema=SCHEMA)
+
+
+# -- conditions to expressions -----------------------------------------------------------
+
+_FACT_COLUMNS = {
+    "detainer.form": "form",
+    "detainer.warrant": "warrant",
+    "facility.type": "facility_type",
+    "facility.program_287g": "program_287g",
+    "release_reason": "release_reason",
+}
+
+
+def _kleene_any(items: pl.Expr, test: pl.Expr) -> pl.Expr:
+    """True if the test holds for some item, unknown if it might, false otherwise."""
+    tested = items.list.eval(test)
+    some_true = tested.list.eval(pl.element().fill_null(False)).list.any()
+    some_unknown = tested.list.eval(pl.element().is_null()).list.any()
+    return pl.when(some_true).then(True).when(some_unknown).then(None).otherwise(False)
+
+
+def _grade(grade: cd.Grade, conviction: bool) -> pl.Expr:
+    element = pl.element()
+    parts: list[pl.Expr] = []
+    if grade.classes is not None or grade.class_prefix is not None:
+        klass = element.struct.field("class")
+        test = pl.lit(True)
+        if grade.classes is not None:
+            test = test & klass.is_in(sorted(c.value for c in grade.classes))
+        if grade.class_prefix is not None:
+            test = test & klass.str.starts_with(grade.class_prefix)
+        parts.append(pl.when(klass.is_null()).then(None).otherwise(test))
+    if grade.tags is not None:
+        parts.append(
+            element.struct.field("tags")
+            .list.eval(pl.element().is_in(sorted(grade.tags)))
+            .list.any()
+        )
+    if grade.jurisdiction_prefix is not None and conviction:
+        parts.append(
+            element.struct.field("jurisdiction").str.starts_with(grade.jurisdiction_prefix)
+        )
+    out = pl.lit(True)
+    for part in parts:
+        out = out & part
+    return out
+
+
+def expr(condition: cd.Condition) -> pl.Expr:
+    """The Polars form of a condition: a nullable boolean (null: unknown for lack of a fact)."""
+    match condition:
+        case cd.Always():
+            return pl.lit(True)
+        case cd.All(parts=parts):
+            out = pl.lit(True)
+            for part in parts:
+                out = out & expr(part)
+            return out
+        case cd.Any_(parts=parts):
+            out = pl.lit(False)
+            for part in parts:
+                out = out | expr(part)
+            return out
+        case cd.Not(part=part):
+            return ~expr(part)
+        case cd.OneOf(fact=fact, values=values):
+            return pl.col(_FACT_COLUMNS[fact]).is_in(sorted(values))
+        case cd.Flagged(flag=flag):
+            return pl.col("flags").list.contains(flag.value)
+        case cd.Requested(action=action):
+            return pl.col("requests").list.contains(action.value)
+        case cd.ProbableCauseStated(boxes=boxes, none_ticked=none_ticked):
+            if none_ticked:
+                return pl.col("probable_cause").list.len() == 0
+            if boxes is None:
+                return pl.col("probable_cause").list.len() > 0
+            return (
+                pl.col("probable_cause")
+                .list.eval(pl.element().is_in(sorted(b.value for b in boxes)))
+                .list.any()
+            )
+        case cd.DetainerIs(fact=fact, expected=expected):
+            return pl.col(fact) == expected
+        case cd.ConvictedOf(grade=grade):
+            return _kleene_any(pl.col("convictions"), _grade(grade, conviction=True))
+        case cd.Charged(grade=grade, statuses=statuses, probable_cause_finding=finding):
+            element = pl.element()
+            test = element.struct.field("status").is_in(sorted(s.value for s in statuses)) & _grade(
+                grade, False
+            )
+            if finding is not None:
+                pcf = element.struct.field("pcf")
+                test = test & pl.when(pcf.is_null()).then(None).otherwise(pcf == finding)
+            return _kleene_any(pl.col("charges"), test)
+    raise TypeError(f"no batch form for condition [{type(condition).__name__}]")
+
+
+# -- levels, composition, windows ------------------------------------------------------------
+
+
+def _level_effect(
+    frame_: pl.DataFrame, version: LawVersion, action: Action, name: str
+) -> pl.DataFrame:
+    """Add column `name`: the level's effect for `action` (null: silent).
+
+    The first rule that holds decides; an unknown rule before it must agree (see
+    engine._level). Folded from the last rule back, one column per step, so the
+    expressions stay small however many rules a version has.
+    """
+    rules = version.rules_for(action)
+    truths = [f"{name}_t{k}" for k in range(len(rules))]
+    out = frame_.with_columns(
+        *(expr(rule.when).alias(truth) for rule, truth in zip(rules, truths, strict=True)),
+        pl.lit(None, dtype=pl.Utf8).alias(name),
+    )
+    for rule, truth in reversed(list(zip(rules, truths, strict=True))):
+        t, effect = pl.col(truth), pl.lit(rule.effect.value)
+        out = out.with_columns(
+            pl.when(t.fill_null(False))
+            .then(effect)
+            .when(t.is_null())
+            .then(
+                pl.when(pl.col(name) == rule.effect.value)
+                .then(effect)
+                .otherwise(pl.lit(Effect.UNDECIDED.value))
+            )
+            .otherwise(pl.col(name))
+            .alias(name)
+        )
+    return out.drop(truths)
+
+
+def _compose(levels: list[tuple[pl.Expr, bool]]) -> pl.Expr:
+    if not levels:
+        return pl.lit(Effect.UNDECIDED.value)
+    effects = [e for e, _ in levels]
+
+    def some(value: str) -> pl.Expr:
+        return pl.any_horizontal([(e == value).fill_null(False) for e in effects])
+
+    clashing = (Effect.FORBIDDEN.value, Effect.REQUIRED.value)
+    highest = pl.coalesce([pl.when(e.is_in(clashing)).then(e) for e in effects])
+    preempts = pl.coalesce([pl.when(e.is_in(clashing)).then(pl.lit(p)) for e, p in levels])
+    return (
+        pl.when(some(Effect.FORBIDDEN.value) & some(Effect.REQUIRED.value))
+        .then(pl.when(preempts).then(highest).otherwise(pl.lit(Effect.UNDECIDED.value)))
+        .when(some(Effect.FORBIDDEN.value))
+        .then(pl.lit(Effect.FORBIDDEN.value))
+        .when(some(Effect.UNDECIDED.value))
+        .then(pl.lit(Effect.UNDECIDED.value))
+        .when(some(Effect.REQUIRED.value))
+        .then(pl.lit(Effect.REQUIRED.value))
+        .when(some(Effect.PERMITTED.value))
+        .then(pl.lit(Effect.PERMITTED.value))
+        .otherwise(pl.lit(Effect.UNDECIDED.value))
+    )
+
+
+@cache
+def _holidays(first_year: int, last_year: int) -> tuple[date, ...]:
+    days = holidays.country_holidays("US", years=range(first_year, last_year + 1), observed=True)
+    return tuple(sorted(days))
+
+
+def _window_end(window: HoldWindow, zone: str, years: tuple[int, int]) -> pl.Expr:
+    start = pl.col("releasable_at")
+    if not (window.exclude_weekends or window.exclude_holidays):
+        return start + pl.duration(hours=window.hours)
+    if window.hours % 24:
+        raise ValueError(f"hold window [{window.id}]: batch evaluation needs whole days of hours")
+    days = window.hours // 24
+    week = [True] * 5 + [not window.exclude_weekends] * 2
+    off = list(_holidays(*years)) if window.exclude_holidays else []
+    local = start.dt.convert_time_zone(zone).dt.replace_time_zone(None)
+    open_today = local.dt.is_business_day(week_mask=week, holidays=off)
+    next_open = (
+        local.dt.date()
+        .dt.add_business_days(0, week_mask=week, holidays=off, roll="forward")
+        .cast(pl.Datetime("us"))
+    )
+    begin = pl.when(open_today).then(local).otherwise(next_open)
+    at_midnight = begin.dt.time() == time(0)
+    # From midnight, the last counted day ends at the next midnight (which may be a Saturday).
+    end = (
+        pl.when(at_midnight)
+        .then(
+            begin.dt.add_business_days(days - 1, week_mask=week, holidays=off) + pl.duration(days=1)
+        )
+        .otherwise(begin.dt.add_business_days(days, week_mask=week, holidays=off))
+    )
+    return end.dt.replace_time_zone(
+        zone, ambiguous="earliest", non_existent="null"
+    ).dt.convert_time_zone("UTC")
+
+
+def _first_window(version: LawVersion, zone: str, years: tuple[int, int]) -> pl.Expr | None:
+    result: pl.Expr | None = None
+    for window in reversed(version.hold_windows):
+        end = _window_end(window, zone, years)
+        applies = expr(window.when).fill_null(False)
+        result = (
+            pl.when(applies).then(end).otherwise(result if result is not None else pl.lit(None))
+        )
+    return result
+
+
+def _versions(
+    engine: RulesEngine, jurisdiction: str, day: date
+) -> tuple[tuple[str, Pack, LawVersion | None], ...]:
+    out: list[tuple[str, Pack, LawVersion | None]] = []
+    for code in chain(jurisdiction):
+        pack = engine.registry.get(code)
+        if pack is not None:
+            out.append((code, pack, pack.version_at(day)))
+    return tuple(out)
+
+
+def _missing_state(engine: RulesEngine, jurisdiction: str) -> bool:
+    return any(
+        engine.registry.get(code) is None and level_kind(code) is JurisdictionKind.STATE
+        for code in chain(jurisdiction)
+    )
+
+
+def _evaluate_group(
+    engine: RulesEngine, group: pl.DataFrame, jurisdiction: str, day: date, years: tuple[int, int]
+) -> pl.DataFrame:
+    levels = _versions(engine, jurisdiction, day)
+    zone = engine.zone(jurisdiction).key
+    out = group
+    temporary: list[str] = []
+    for action in Action:
+        parts: list[tuple[pl.Expr, bool]] = []
+        for index, (_, pack, version) in enumerate(levels):
+            if version is None:
+                continue
+            name = f"_level{index}_{action.value}"
+            out = _level_effect(out, version, action, name)
+            temporary.append(name)
+            parts.append((pl.col(name), pack.preempts_lower))
+        if _missing_state(engine, jurisdiction):
+            parts.append((pl.lit(Effect.UNDECIDED.value), False))
+        out = out.with_columns(_compose(parts).alias(action.value))
+    out = out.drop(temporary)
+    ends = [
+        e
+        for _, _, v in levels
+        if v is not None and (e := _first_window(v, zone, years)) is not None
+    ]
+    allowed = pl.col(Action.HOLD.value).is_in(ALLOWS) & pl.col("releasable_at").is_not_null()
+    until = pl.min_horizontal(ends) if ends else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+    out = out.with_columns(pl.when(allowed).then(until).otherwise(None).alias("until"))
+    # A hold the law allows but no window bounds is not allowed (engine: no-hold-window).
+    return out.with_columns(
+        pl.when(allowed & pl.col("until").is_null())
+        .then(pl.lit(Effect.FORBIDDEN.value))
+        .otherwise(pl.col(Action.HOLD.value))
+        .alias(Action.HOLD.value)
+    )
+
+
+def evaluate_frame(engine: RulesEngine, cases: pl.DataFrame) -> pl.DataFrame:
+    """Effects of every action and the hold's latest end (UTC) for every row of `cases`."""
+    if cases.is_empty():
+        return cases.with_columns(
+            [pl.lit(None, dtype=pl.Utf8).alias(a.value) for a in Action]
+        ).with_columns(pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("until"))
+    years = _years(cases)
+    keys = cases.select("jurisdiction", "day").unique().rows()
+    # Rows sharing the same versions of the same levels share compiled rules.
+    groups: dict[tuple[str, tuple[str | None, ...]], list[tuple[str, date]]] = {}
+    for jurisdiction, day in keys:
+        signature = tuple(
+            v.version if v else None for _, _, v in _versions(engine, jurisdiction, day)
+        )
+        groups.setdefault((jurisdiction, signature), []).append((jurisdiction, day))
+    results = []
+    for (jurisdiction, _), members in groups.items():
+        days = [d for _, d in members]
+        part = cases.filter((pl.col("jurisdiction") == jurisdiction) & pl.col("day").is_in(days))
+        results.append(_evaluate_group(engine, part, jurisdiction, days[0], years))
+    out = pl.concat(results).sort("row")
+    return _recheck(engine, out, years)
+
+
+def _years(cases: pl.DataFrame) -> tuple[int, int]:
+    stamps = cases.get_column("releasable_at").drop_nulls()
+    if stamps.is_empty():
+        return (2000, 2000)
+    return (int(stamps.dt.year().min()) - 1, int(stamps.dt.year().max()) + 1)  # type: ignore[arg-type]
+
+
+def _recheck(engine: RulesEngine, out: pl.DataFrame, years: tuple[int, int]) -> pl.DataFrame:
+    """Where a level's law changes inside a hold's window, the hold must stay lawful under it."""
+    pending = out.filter(pl.col("until").is_not_null())
+    if pending.is_empty():
+        return out
+    cuts: dict[int, datetime] = {}
+    for jurisdiction in pending.get_column("jurisdiction").unique().to_list():
+        zone = engine.zone(jurisdiction)
+        rows = pending.filter(pl.col("jurisdiction") == jurisdiction)
+        first = rows.get_column("releasable_at").dt.convert_time_zone(zone.key).dt.date()
+        last = rows.get_column("until").dt.convert_time_zone(zone.key).dt.date()
+        rows = rows.with_columns(first.alias("_first"), last.alias("_last"))
+        for code in chain(jurisdiction):
+            pack = engine.registry.get(code)
+            if pack is None:
+                continue
+            for boundary in pack.boundaries():
+                inside = rows.filter(
+                    (pl.col("_first") < boundary)
+                    & (pl.col("_last") >= boundary)
+                    & ~pl.col("row").is_in(list(cuts))
+                )
+                if inside.is_empty():
+                    continue
+                later = inside.select(list(SCHEMA)).with_columns(
+                    pl.lit(boundary).alias("day"),
+                    pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("releasable_at"),
+                )
+                verdict = evaluate_frame(engine, later)
+                for row, effect in verdict.select("row", Action.HOLD.value).rows():
+                    if effect not in ALLOWS:
+                        cuts[row] = datetime.combine(boundary, time(), tzinfo=zone).astimezone(UTC)
+    if not cuts:
+        return out
+    cut_frame = pl.DataFrame(
+        {"row": list(cuts), "_cut": list(cuts.values())},
+        schema={"row": pl.Int64, "_cut": pl.Datetime("us", "UTC")},
+    )
+    return (
+        out.join(cut_frame, on="row", how="left")
+        .with_columns(pl.coalesce("_cut", "until").alias("until"))
+        .drop("_cut")
+    )
+
+
+def evaluate_many(
+    engine: RulesEngine, cases: Sequence[Case], law_date: date | None = None
+) -> pl.DataFrame:
+    """Batch evaluation of `cases` (under `law_date`'s law for all, if given)."""
+    if law_date is not None:
+        cases = [replace(c, as_of=law_date) for c in cases]
+    return evaluate_frame(engine, frame(engine, cases))
