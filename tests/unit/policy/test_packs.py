@@ -76,3 +76,18 @@ def test_every_reference_case_is_a_test_of_its_pack() -> None:
     ours = {load_case_file(path).id for path in CASES}
     reference = {json.loads(p.read_text())["id"] for p in REFERENCE.glob("*.json")}
     assert reference - ours == set()
+
+
+def test_every_rule_and_hold_window_applies_in_at_least_one_example_case() -> None:
+    applied: set[str] = set()
+    for path in CASES:
+        case = parse_case(load_case_file(path).case, ENGINE.zone)
+        steps = ENGINE.explain(case, with_remedies=False).trace.steps
+        applied |= {s.rule for s in steps if s.outcome == "applies" or s.outcome.startswith("window ends")}
+    declared = {
+        item.id
+        for pack in REGISTRY
+        for version in pack.versions
+        for item in (*version.rules, *version.hold_windows)
+    }
+    assert sorted(declared - applied) == []
