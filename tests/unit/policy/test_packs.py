@@ -83,7 +83,9 @@ def test_every_rule_and_hold_window_applies_in_at_least_one_example_case() -> No
     for path in CASES:
         case = parse_case(load_case_file(path).case, ENGINE.zone)
         steps = ENGINE.explain(case, with_remedies=False).trace.steps
-        applied |= {s.rule for s in steps if s.outcome == "applies" or s.outcome.startswith("window ends")}
+        applied |= {
+            s.rule for s in steps if s.outcome == "applies" or s.outcome.startswith("window ends")
+        }
     declared = {
         item.id
         for pack in REGISTRY
