@@ -8,7 +8,7 @@ YAML form of a condition into these objects, naming the key at fault.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -45,6 +45,28 @@ def unknown(fact: str) -> Truth:
     return Truth(None, frozenset({fact}))
 
 
+def kleene_any(truths: Iterable[Truth]) -> Truth:
+    """True if one is true; else unknown (naming every fact lacked) if one is; else false."""
+    missing: set[str] = set()
+    for truth in truths:
+        if truth.value is True:
+            return TRUE
+        if truth.value is None:
+            missing |= truth.missing
+    return Truth(None, frozenset(missing)) if missing else FALSE
+
+
+def kleene_all(truths: Iterable[Truth]) -> Truth:
+    """False if one is false; else unknown (naming every fact lacked) if one is; else true."""
+    missing: set[str] = set()
+    for truth in truths:
+        if truth.value is False:
+            return FALSE
+        if truth.value is None:
+            missing |= truth.missing
+    return Truth(None, frozenset(missing)) if missing else TRUE
+
+
 class Condition(Protocol):
     def test(self, case: Case) -> Truth: ...
     def describe(self) -> str: ...
@@ -73,14 +95,7 @@ class All:
     parts: tuple[Condition, ...]
 
     def test(self, case: Case) -> Truth:
-        missing: set[str] = set()
-        for part in self.parts:
-            truth = part.test(case)
-            if truth.value is False:
-                return FALSE
-            if truth.value is None:
-                missing |= truth.missing
-        return Truth(None, frozenset(missing)) if missing else TRUE
+        return kleene_all(part.test(case) for part in self.parts)
 
     def describe(self) -> str:
         return "all of (" + "; ".join(p.describe() for p in self.parts) + ")"
@@ -91,14 +106,7 @@ class Any_:
     parts: tuple[Condition, ...]
 
     def test(self, case: Case) -> Truth:
-        missing: set[str] = set()
-        for part in self.parts:
-            truth = part.test(case)
-            if truth.value is True:
-                return TRUE
-            if truth.value is None:
-                missing |= truth.missing
-        return Truth(None, frozenset(missing)) if missing else FALSE
+        return kleene_any(part.test(case) for part in self.parts)
 
     def describe(self) -> str:
         return "any of (" + "; ".join(p.describe() for p in self.parts) + ")"
@@ -239,14 +247,7 @@ class Grade:
 
 
 def _exists(records: Sequence[Charge | Conviction], grade: Grade, fact: str) -> Truth:
-    missing: set[str] = set()
-    for record in records:
-        truth = grade.test(record, fact)
-        if truth.value is True:
-            return TRUE
-        if truth.value is None:
-            missing |= truth.missing
-    return Truth(None, frozenset(missing)) if missing else FALSE
+    return kleene_any(grade.test(record, fact) for record in records)
 
 
 @dataclass(frozen=True)
@@ -267,23 +268,19 @@ class Charged:
     probable_cause_finding: bool | None = None
 
     def test(self, case: Case) -> Truth:
-        missing: set[str] = set()
-        for charge in case.charges:
-            if charge.status not in self.statuses:
-                continue
-            truth = self.grade.test(charge, "subject.charges[]")
-            if self.probable_cause_finding is not None and truth.value is not False:
-                if charge.probable_cause_finding is None:
-                    truth = Truth(
-                        None, truth.missing | {"subject.charges[].probable_cause_finding"}
-                    )
-                elif charge.probable_cause_finding is not self.probable_cause_finding:
-                    truth = FALSE
-            if truth.value is True:
-                return TRUE
-            if truth.value is None:
-                missing |= truth.missing
-        return Truth(None, frozenset(missing)) if missing else FALSE
+        return kleene_any(
+            self._one(charge) for charge in case.charges if charge.status in self.statuses
+        )
+
+    def _one(self, charge: Charge) -> Truth:
+        grade = self.grade.test(charge, "subject.charges[]")
+        if self.probable_cause_finding is None:
+            return grade
+        if charge.probable_cause_finding is None:
+            finding = unknown("subject.charges[].probable_cause_finding")
+        else:
+            finding = Truth(charge.probable_cause_finding is self.probable_cause_finding)
+        return kleene_all((grade, finding))
 
     def describe(self) -> str:
         statuses = "/".join(sorted(self.statuses))
