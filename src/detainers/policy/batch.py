@@ -100,7 +100,7 @@ def frame(engine: RulesEngine, cases: Sequence[Case], law_date: date | None = No
                         "tags": sorted(cv.tags),
                         "jurisdiction": cv.jurisdiction,
                     }
-                    for cv in c.convictions
+                    for cv in cd.convictions_in_force(c)
                 ],
                 "releasable_at": c.releasable_at.astimezone(UTC) if c.releasable_at else None,
             }
@@ -367,8 +367,13 @@ def _evaluate_group(
     )
 
 
-def evaluate_frame(engine: RulesEngine, cases: pl.DataFrame) -> pl.DataFrame:
-    """Effects of every action and the hold's latest end (UTC) for every row of `cases`."""
+def evaluate_frame(
+    engine: RulesEngine, cases: pl.DataFrame, *, recheck: bool = True
+) -> pl.DataFrame:
+    """Effects of every action and the hold's latest end (UTC) for every row of `cases`.
+
+    `recheck=False` keeps each row's law for the whole hold (replay under one law date).
+    """
     if cases.is_empty():
         return cases.with_columns(
             [pl.lit(None, dtype=pl.Utf8).alias(a.value) for a in Action]
@@ -388,7 +393,7 @@ def evaluate_frame(engine: RulesEngine, cases: pl.DataFrame) -> pl.DataFrame:
         part = cases.filter((pl.col("jurisdiction") == jurisdiction) & pl.col("day").is_in(days))
         results.append(_evaluate_group(engine, part, jurisdiction, days[0], years))
     out = pl.concat(results).sort("row")
-    return _recheck(engine, out, years)
+    return _recheck(engine, out, years) if recheck else out
 
 
 def _years(cases: pl.DataFrame) -> tuple[int, int]:
@@ -407,9 +412,8 @@ def _recheck(engine: RulesEngine, out: pl.DataFrame, years: tuple[int, int]) -> 
     for jurisdiction in pending.get_column("jurisdiction").unique().to_list():
         zone = engine.zone(jurisdiction)
         rows = pending.filter(pl.col("jurisdiction") == jurisdiction)
-        first = rows.get_column("releasable_at").dt.convert_time_zone(zone.key).dt.date()
         last = rows.get_column("until").dt.convert_time_zone(zone.key).dt.date()
-        rows = rows.with_columns(first.alias("_first"), last.alias("_last"))
+        rows = rows.with_columns(pl.col("day").alias("_first"), last.alias("_last"))
         for code in chain(jurisdiction):
             pack = engine.registry.get(code)
             if pack is None:
@@ -436,9 +440,18 @@ def _recheck(engine: RulesEngine, out: pl.DataFrame, years: tuple[int, int]) -> 
         {"row": list(cuts), "_cut": list(cuts.values())},
         schema={"row": pl.Int64, "_cut": pl.Datetime("us", "UTC")},
     )
+    cut = pl.coalesce("_cut", "until")
+    # A law that forbids the hold from before it would begin leaves no hold at all.
+    never = pl.col("_cut").is_not_null() & (pl.col("_cut") <= pl.col("releasable_at"))
     return (
         out.join(cut_frame, on="row", how="left")
-        .with_columns(pl.coalesce("_cut", "until").alias("until"))
+        .with_columns(
+            pl.when(never).then(None).otherwise(cut).alias("until"),
+            pl.when(never)
+            .then(pl.lit(Effect.FORBIDDEN.value))
+            .otherwise(pl.col(Action.HOLD.value))
+            .alias(Action.HOLD.value),
+        )
         .drop("_cut")
     )
 
@@ -449,4 +462,4 @@ def evaluate_many(
     """Batch evaluation of `cases` (under `law_date`'s law for all, if given)."""
     if law_date is not None:
         cases = [replace(c, as_of=law_date) for c in cases]
-    return evaluate_frame(engine, frame(engine, cases))
+    return evaluate_frame(engine, frame(engine, cases), recheck=law_date is None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from detainers.domain._enum import DocumentedEnum
@@ -250,12 +251,33 @@ def _exists(records: Sequence[Charge | Conviction], grade: Grade, fact: str) -> 
     return kleene_any(grade.test(record, fact) for record in records)
 
 
+def convictions_in_force(case: Case) -> list[Conviction]:
+    """The convictions the law of `case.as_of` can see: none dated after it, and any charge
+    of this custody already recorded as convicted (counted as a conviction in its jurisdiction)."""
+    as_of = case.as_of.date() if isinstance(case.as_of, datetime) else case.as_of
+    seen = [c for c in case.convictions if c.convicted_date <= as_of]
+    seen += [
+        Conviction(
+            statute=charge.statute,
+            description=charge.description,
+            charge_class=charge.charge_class,
+            convicted_date=as_of,
+            jurisdiction=case.jurisdiction,
+            class_raw_text=charge.class_raw_text,
+            tags=charge.tags,
+        )
+        for charge in case.charges
+        if charge.status is ChargeStatus.CONVICTED
+    ]
+    return seen
+
+
 @dataclass(frozen=True)
 class ConvictedOf:
     grade: Grade
 
     def test(self, case: Case) -> Truth:
-        return _exists(case.convictions, self.grade, "subject.convictions[]")
+        return _exists(convictions_in_force(case), self.grade, "subject.convictions[]")
 
     def describe(self) -> str:
         return f"a conviction ({self.grade.describe()})"

@@ -9,6 +9,7 @@ object gives `until` back in that zone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -66,7 +67,9 @@ def _object(
 ) -> Mapping[str, Any]:
     if not isinstance(raw, dict):
         raise CaseError(path=path, value=type(raw).__name__, problem="is not an object")
-    for key in raw:
+    # null means "not known", like a missing key (Parquet writes nulls for absent keys).
+    present: dict[str, Any] = {key: value for key, value in raw.items() if value is not None}
+    for key in present:
         if key not in allowed:
             where = f"{path}.{key}" if path else key
             raise CaseError(
@@ -75,10 +78,10 @@ def _object(
                 problem=f"is not a known key (accepted: {' | '.join(allowed)})",
             )
     for key in required:
-        if key not in raw:
+        if key not in present:
             where = f"{path}.{key}" if path else key
             raise CaseError(path=where, value="missing", problem="is required")
-    return raw
+    return present
 
 
 def _member(enum: type[E], raw: Any, path: str) -> E:
@@ -108,8 +111,15 @@ def _text(raw: Any, path: str) -> str:
     return raw
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+_TAG = re.compile(r"^[a-z0-9_]{2,40}$")
+
+
 def _date(raw: Any, path: str) -> date:
     try:
+        if not isinstance(raw, str) or not _DATE.match(raw):
+            raise ValueError(raw)
         return date.fromisoformat(raw)
     except (TypeError, ValueError):
         raise CaseError(path=path, value=raw, problem="is not a date YYYY-MM-DD") from None
@@ -117,6 +127,8 @@ def _date(raw: Any, path: str) -> date:
 
 def _moment(raw: Any, path: str, zone: ZoneInfo) -> datetime:
     try:
+        if not isinstance(raw, str) or not _MOMENT.match(raw):
+            raise ValueError(raw)
         value = datetime.fromisoformat(raw)
     except (TypeError, ValueError):
         raise CaseError(
@@ -131,6 +143,25 @@ def _as_of(raw: Any, zone: ZoneInfo) -> date | datetime:
     return _moment(raw, "as_of", zone)
 
 
+def _tags(raw: Any, path: str) -> frozenset[str]:
+    if not isinstance(raw, list):
+        raise CaseError(path=path, value=raw, problem="is not a list of tags")
+    for i, tag in enumerate(raw):
+        if not isinstance(tag, str) or not _TAG.match(tag):
+            raise CaseError(
+                path=f"{path}[{i}]", value=tag, problem="is not a tag like serious_felony"
+            )
+    return frozenset(raw)
+
+
+def _text_or_empty(raw: Any, path: str) -> str:
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise CaseError(path=path, value=raw, problem="is not a string")
+    return raw
+
+
 def _class(raw: Any, path: str) -> ChargeClass | None:
     return None if raw is None else _member(ChargeClass, raw, path)
 
@@ -139,10 +170,10 @@ def _charge(raw: Any, path: str) -> Charge:
     doc = _object(raw, path, _CHARGE, required=("statute",))
     return Charge(
         statute=_text(doc["statute"], f"{path}.statute"),
-        description=str(doc.get("description", "")),
+        description=_text_or_empty(doc.get("description"), f"{path}.description"),
         charge_class=_class(doc.get("class"), f"{path}.class"),
         status=_member(ChargeStatus, doc.get("status", "pending"), f"{path}.status"),
-        tags=frozenset(doc.get("tags", [])),
+        tags=_tags(doc.get("tags", []), f"{path}.tags"),
         probable_cause_finding=_boolean(
             doc.get("probable_cause_finding"), f"{path}.probable_cause_finding"
         ),
@@ -153,13 +184,20 @@ def _conviction(raw: Any, path: str, jurisdiction: str) -> Conviction:
     doc = _object(raw, path, _CONVICTION, required=("statute", "date"))
     if doc.get("status", "convicted") != "convicted":
         raise CaseError(path=f"{path}.status", value=doc["status"], problem="is not [convicted]")
+    where = _text(doc.get("jurisdiction", jurisdiction), f"{path}.jurisdiction")
+    try:
+        check_code(where)
+    except InvalidValue as e:
+        raise CaseError(
+            path=f"{path}.jurisdiction", value=where, problem="is not a code like US, US-CT"
+        ) from e
     return Conviction(
         statute=_text(doc["statute"], f"{path}.statute"),
-        description=str(doc.get("description", "")),
+        description=_text_or_empty(doc.get("description"), f"{path}.description"),
         charge_class=_class(doc.get("class"), f"{path}.class"),
         convicted_date=_date(doc["date"], f"{path}.date"),
-        jurisdiction=str(doc.get("jurisdiction", jurisdiction)),
-        tags=frozenset(doc.get("tags", [])),
+        jurisdiction=where,
+        tags=_tags(doc.get("tags", []), f"{path}.tags"),
     )
 
 

@@ -92,8 +92,12 @@ class RulesEngine:
     def evaluate(self, case: Case) -> Evaluation:
         return self.explain(case).evaluation
 
-    def explain(self, case: Case, *, with_remedies: bool = True) -> Explained:
-        """The evaluation of `case` and the trace of every rule tested."""
+    def explain(self, case: Case, *, with_remedies: bool = True, recheck: bool = True) -> Explained:
+        """The evaluation of `case` and the trace of every rule tested.
+
+        `recheck=False` keeps the law of `as_of` for the whole hold, even where a later
+        law would cut it short: for replaying history under one chosen law date.
+        """
         trace = Trace()
         zone = self.zone(case.jurisdiction)
         day = _day(case, zone)
@@ -118,7 +122,9 @@ class RulesEngine:
                     )
                 )
         rulings = {action: _compose(per_action[action], self.registry) for action in Action}
-        rulings[Action.HOLD] = self._with_window(case, day, zone, rulings[Action.HOLD], trace)
+        rulings[Action.HOLD] = self._with_window(
+            case, day, zone, rulings[Action.HOLD], trace, recheck=recheck
+        )
         evaluation = Evaluation(
             jurisdiction=case.jurisdiction,
             as_of=case.as_of,
@@ -200,7 +206,7 @@ class RulesEngine:
     # -- the hold window ------------------------------------------------------------
 
     def _with_window(
-        self, case: Case, day: date, zone: ZoneInfo, ruling: Ruling, trace: Trace
+        self, case: Case, day: date, zone: ZoneInfo, ruling: Ruling, trace: Trace, *, recheck: bool
     ) -> Ruling:
         if case.releasable_at is None or not ruling.effect.allows:
             return ruling
@@ -249,15 +255,21 @@ class RulesEngine:
                 ),
             )
         until, why = min(ends, key=lambda pair: pair[0])
-        until, changed = self._recheck(case, start, until, zone, trace)
+        changed: tuple[Reason, ...] = ()
+        if recheck:
+            until, changed = self._recheck(case, day, until, zone, trace)
         reasons = (*ruling.reasons, why, *changed)
+        if until <= start:
+            # The law changes, and forbids the hold, before the hold would begin.
+            return Ruling(effect=Effect.FORBIDDEN, reasons=reasons)
         return Ruling(effect=ruling.effect, reasons=reasons, until=until)
 
     def _recheck(
-        self, case: Case, start: datetime, until: datetime, zone: ZoneInfo, trace: Trace
+        self, case: Case, day: date, until: datetime, zone: ZoneInfo, trace: Trace
     ) -> tuple[datetime, tuple[Reason, ...]]:
-        """Where a law changes inside the window, the hold must also be lawful under the new law."""
-        first, last = start.astimezone(zone).date(), until.astimezone(zone).date()
+        """Where a law changes after the decision's date and before the hold's end, the hold
+        must also be lawful under the new law: it ends (or never starts) when it is not."""
+        first, last = day, until.astimezone(zone).date()
         for code in chain(case.jurisdiction):
             pack = self.registry.get(code)
             if pack is None:

@@ -144,6 +144,13 @@ def _build(doc: _Pack, file: str) -> Pack:
                     status=r.status or v.status,
                 )
             )
+        for k, w in enumerate(v.hold_windows):
+            if w.exclude and w.hours % 24:
+                raise PackError(
+                    file=file,
+                    key=f"{key}.hold_windows[{k}].hours",
+                    problem="must be whole days (a multiple of 24) when weekends or holidays are excluded",
+                )
         windows = tuple(
             HoldWindow(
                 id=w.id,

@@ -208,6 +208,22 @@ def test_the_decision_document_gives_until_in_local_time() -> None:
         ({"as_of": "2021-06-01 at noon"}, "as_of", "is not a date-time YYYY-MM-DDTHH:MM"),
         ({"subject__flags": ["tall"]}, "subject.flags[0]", "terrorist_screening_match"),
         ({"jurisdiction": "Connecticut"}, "jurisdiction", "US-CT"),
+        ({"as_of": "20210601"}, "as_of", "is not a date-time YYYY-MM-DDTHH:MM"),
+        ({"detainer__lodged_date": "2021W224"}, "detainer.lodged_date", "is not a date YYYY-MM-DD"),
+        (
+            {"subject__charges": [{"statute": "S 1", "tags": "violent_felony"}]},
+            "subject.charges[0].tags",
+            "is not a list of tags",
+        ),
+        (
+            {
+                "subject__convictions": [
+                    {"statute": "S 1", "date": "2010-01-01", "jurisdiction": "Mars!!"}
+                ]
+            },
+            "subject.convictions[0].jurisdiction",
+            "is not a code",
+        ),
     ],
 )
 def test_bad_input_names_the_path_and_what_is_accepted(
@@ -219,3 +235,40 @@ def test_bad_input_names_the_path_and_what_is_accepted(
         case(**override)
     assert caught.value.path == path
     assert accepted in str(caught.value)
+
+
+def test_null_means_not_known_like_a_missing_key() -> None:
+    assert case(release_reason=None).release_reason is None
+    doc_case = case(detainer__probable_cause=None)
+    assert doc_case.detainer.probable_cause == frozenset()
+
+
+def test_a_conviction_dated_after_the_decision_does_not_count() -> None:
+    later = [{"statute": "S 9", "class": "felony_A", "date": "2030-01-01", "jurisdiction": "US-ZZ"}]
+    earlier = [
+        {"statute": "S 9", "class": "felony_A", "date": "2020-01-01", "jurisdiction": "US-ZZ"}
+    ]
+    from detainers.policy.conditions import convictions_in_force
+
+    assert convictions_in_force(case(subject__convictions=later)) == []
+    assert len(convictions_in_force(case(subject__convictions=earlier))) == 1
+
+
+def test_a_charge_recorded_as_convicted_counts_as_a_conviction() -> None:
+    from detainers.policy.conditions import convictions_in_force
+
+    convicted = case(
+        subject__charges=[{"statute": "S 3", "class": "felony_B", "status": "convicted"}]
+    )
+    [conviction] = convictions_in_force(convicted)
+    assert conviction.charge_class is not None
+    assert conviction.charge_class.value == "felony_B"
+
+
+def test_a_law_that_forbids_the_hold_before_it_begins_leaves_no_hold() -> None:
+    # Decided under the 2021 law (hold required), but released after the 2022 law forbids it.
+    c = case(as_of="2021-12-30", releasable_at="2022-01-03T09:00")
+    ruling = ENGINE.evaluate(c).ruling(Action.HOLD)
+    assert ruling.effect is Effect.FORBIDDEN
+    assert ruling.until is None
+    assert "engine.law-changes-inside-window" in [r.rule for r in ruling.reasons]

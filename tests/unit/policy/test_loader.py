@@ -40,6 +40,10 @@ EXPECTED = {
     "two_tests_in_one_condition.yaml": ("when", "exactly one test"),
     "no_versions.yaml": ("versions", "at least 1"),
     "not_yaml.yaml": ("(file)", "cannot be read as YAML"),
+    "window_not_whole_days.yaml": (
+        "versions.2020-01-01.hold_windows[0].hours",
+        "must be whole days",
+    ),
 }
 
 
