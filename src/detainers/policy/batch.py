@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
+import numpy as np
 import polars as pl
 
 from detainers.domain.case import Case
@@ -34,6 +35,7 @@ _CHARGE = pl.Struct(
     {"class": pl.Utf8, "status": pl.Utf8, "tags": pl.List(pl.Utf8), "pcf": pl.Boolean}
 )
 _CONVICTION = pl.Struct({"class": pl.Utf8, "tags": pl.List(pl.Utf8), "jurisdiction": pl.Utf8})
+OUTPUT = ["row", "jurisdiction", "day", "releasable_at", *(a.value for a in Action), "until"]
 SCHEMA: dict[str, Any] = {
     "row": pl.Int64,
     "jurisdiction": pl.Utf8,
@@ -207,8 +209,8 @@ def expr(condition: cd.Condition) -> pl.Expr:
 
 
 def _level_effect(
-    frame_: pl.DataFrame, version: LawVersion, action: Action, name: str
-) -> pl.DataFrame:
+    frame_: pl.LazyFrame, version: LawVersion, action: Action, name: str
+) -> pl.LazyFrame:
     """Add column `name`: the level's effect for `action` (null: silent).
 
     The first rule that holds decides; an unknown rule before it must agree (see
@@ -323,6 +325,30 @@ def _versions(
     return tuple(out)
 
 
+def _signatures(engine: RulesEngine, jurisdiction: str, days: pl.Series) -> list[tuple[int, ...]]:
+    """For each day, which version of each level is in force (-1: none), found by a sorted search."""
+    ordinals = days.cast(pl.Int32).to_numpy()
+    columns = []
+    for code in chain(jurisdiction):
+        pack = engine.registry.get(code)
+        if pack is None:
+            continue
+        epoch = date(1970, 1, 1)
+        starts = np.array([(v.effective_from_inclusive - epoch).days for v in pack.versions])
+        ends = np.array(
+            [
+                (v.effective_until_exclusive - epoch).days if v.effective_until_exclusive else 10**9
+                for v in pack.versions
+            ]
+        )
+        index = np.searchsorted(starts, ordinals, side="right") - 1
+        in_force = (index >= 0) & (ordinals < ends[np.clip(index, 0, None)])
+        columns.append(np.where(in_force, index, -1))
+    if not columns:
+        return [()] * len(ordinals)
+    return [tuple(int(x) for x in row) for row in np.stack(columns, axis=1)]
+
+
 def _missing_state(engine: RulesEngine, jurisdiction: str) -> bool:
     return any(
         engine.registry.get(code) is None and level_kind(code) is JurisdictionKind.STATE
@@ -335,7 +361,7 @@ def _evaluate_group(
 ) -> pl.DataFrame:
     levels = _versions(engine, jurisdiction, day)
     zone = engine.zone(jurisdiction).key
-    out = group
+    out = group.lazy()
     temporary: list[str] = []
     for action in Action:
         parts: list[tuple[pl.Expr, bool]] = []
@@ -359,12 +385,14 @@ def _evaluate_group(
     until = pl.min_horizontal(ends) if ends else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
     out = out.with_columns(pl.when(allowed).then(until).otherwise(None).alias("until"))
     # A hold the law allows but no window bounds is not allowed (engine: no-hold-window).
-    return out.with_columns(
+    out = out.with_columns(
         pl.when(allowed & pl.col("until").is_null())
         .then(pl.lit(Effect.FORBIDDEN.value))
         .otherwise(pl.col(Action.HOLD.value))
         .alias(Action.HOLD.value)
     )
+    # One query per group: the planner fuses every step, and only the answers leave it.
+    return out.select(OUTPUT).collect()
 
 
 def evaluate_frame(
@@ -379,21 +407,30 @@ def evaluate_frame(
             [pl.lit(None, dtype=pl.Utf8).alias(a.value) for a in Action]
         ).with_columns(pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("until"))
     years = _years(cases)
-    keys = cases.select("jurisdiction", "day").unique().rows()
-    # Rows sharing the same versions of the same levels share compiled rules.
-    groups: dict[tuple[str, tuple[str | None, ...]], list[tuple[str, date]]] = {}
-    for jurisdiction, day in keys:
-        signature = tuple(
-            v.version if v else None for _, _, v in _versions(engine, jurisdiction, day)
+    # Rows sharing the same versions of the same levels share compiled rules: number the
+    # groups, tag every row with its group in one join, and split once.
+    keys = cases.select("jurisdiction", "day").unique()
+    numbers: dict[tuple[str, tuple[int, ...]], int] = {}
+    first_day: dict[int, date] = {}
+    parts = []
+    for (jurisdiction,), days in keys.partition_by("jurisdiction", as_dict=True).items():
+        signatures = _signatures(engine, str(jurisdiction), days.get_column("day"))
+        group_of = []
+        for signature, day in zip(signatures, days.get_column("day").to_list(), strict=True):
+            number = numbers.setdefault((str(jurisdiction), signature), len(numbers))
+            first_day.setdefault(number, day)
+            group_of.append(number)
+        parts.append(days.with_columns(pl.Series("_group", group_of, dtype=pl.Int64)))
+    groups = pl.concat(parts)
+    tagged = cases.join(groups, on=["jurisdiction", "day"])
+    results = [
+        _evaluate_group(
+            engine, part.drop("_group"), part.item(0, "jurisdiction"), first_day[key[0]], years
         )
-        groups.setdefault((jurisdiction, signature), []).append((jurisdiction, day))
-    results = []
-    for (jurisdiction, _), members in groups.items():
-        days = [d for _, d in members]
-        part = cases.filter((pl.col("jurisdiction") == jurisdiction) & pl.col("day").is_in(days))
-        results.append(_evaluate_group(engine, part, jurisdiction, days[0], years))
+        for key, part in tagged.partition_by("_group", as_dict=True).items()
+    ]
     out = pl.concat(results).sort("row")
-    return _recheck(engine, out, years) if recheck else out
+    return _recheck(engine, cases, out, years) if recheck else out
 
 
 def _years(cases: pl.DataFrame) -> tuple[int, int]:
@@ -403,7 +440,9 @@ def _years(cases: pl.DataFrame) -> tuple[int, int]:
     return (int(stamps.dt.year().min()) - 1, int(stamps.dt.year().max()) + 1)  # type: ignore[arg-type]
 
 
-def _recheck(engine: RulesEngine, out: pl.DataFrame, years: tuple[int, int]) -> pl.DataFrame:
+def _recheck(
+    engine: RulesEngine, cases: pl.DataFrame, out: pl.DataFrame, years: tuple[int, int]
+) -> pl.DataFrame:
     """Where a level's law changes inside a hold's window, the hold must stay lawful under it."""
     pending = out.filter(pl.col("until").is_not_null())
     if pending.is_empty():
@@ -426,7 +465,7 @@ def _recheck(engine: RulesEngine, out: pl.DataFrame, years: tuple[int, int]) -> 
                 )
                 if inside.is_empty():
                     continue
-                later = inside.select(list(SCHEMA)).with_columns(
+                later = cases.join(inside.select("row"), on="row").with_columns(
                     pl.lit(boundary).alias("day"),
                     pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("releasable_at"),
                 )
