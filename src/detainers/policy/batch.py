@@ -209,22 +209,23 @@ def expr(condition: cd.Condition) -> pl.Expr:
 
 
 def _level_effect(
-    frame_: pl.LazyFrame, version: LawVersion, action: Action, name: str
+    frame_: pl.LazyFrame,
+    version: LawVersion,
+    action: Action,
+    name: str,
+    columns: dict[cd.Condition, str],
 ) -> pl.LazyFrame:
     """Add column `name`: the level's effect for `action` (null: silent).
 
     The first rule that holds decides; an unknown rule before it must agree (see
     engine._level). Folded from the last rule back, one column per step, so the
-    expressions stay small however many rules a version has.
+    expressions stay small however many rules a version has. `columns` names the
+    column already holding each rule's condition.
     """
     rules = version.rules_for(action)
-    truths = [f"{name}_t{k}" for k in range(len(rules))]
-    out = frame_.with_columns(
-        *(expr(rule.when).alias(truth) for rule, truth in zip(rules, truths, strict=True)),
-        pl.lit(None, dtype=pl.Utf8).alias(name),
-    )
-    for rule, truth in reversed(list(zip(rules, truths, strict=True))):
-        t, effect = pl.col(truth), pl.lit(rule.effect.value)
+    out = frame_.with_columns(pl.lit(None, dtype=pl.Utf8).alias(name))
+    for rule in reversed(rules):
+        t, effect = pl.col(columns[rule.when]), pl.lit(rule.effect.value)
         out = out.with_columns(
             pl.when(t.fill_null(False))
             .then(effect)
@@ -237,7 +238,7 @@ def _level_effect(
             .otherwise(pl.col(name))
             .alias(name)
         )
-    return out.drop(truths)
+    return out
 
 
 def _compose(levels: list[tuple[pl.Expr, bool]]) -> pl.Expr:
@@ -303,11 +304,13 @@ def _window_end(window: HoldWindow, zone: str, years: tuple[int, int]) -> pl.Exp
     ).dt.convert_time_zone("UTC")
 
 
-def _first_window(version: LawVersion, zone: str, years: tuple[int, int]) -> pl.Expr | None:
+def _first_window(
+    version: LawVersion, zone: str, years: tuple[int, int], columns: dict[cd.Condition, str]
+) -> pl.Expr | None:
     result: pl.Expr | None = None
     for window in reversed(version.hold_windows):
         end = _window_end(window, zone, years)
-        applies = expr(window.when).fill_null(False)
+        applies = pl.col(columns[window.when]).fill_null(False)
         result = (
             pl.when(applies).then(end).otherwise(result if result is not None else pl.lit(None))
         )
@@ -358,28 +361,32 @@ def _missing_state(engine: RulesEngine, jurisdiction: str) -> bool:
 
 def _evaluate_group(
     engine: RulesEngine, group: pl.DataFrame, jurisdiction: str, day: date, years: tuple[int, int]
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
     levels = _versions(engine, jurisdiction, day)
     zone = engine.zone(jurisdiction).key
-    out = group.lazy()
-    temporary: list[str] = []
+    # Each distinct condition (packs reuse them across actions) is computed once.
+    columns: dict[cd.Condition, str] = {}
+    for _, _, version in levels:
+        if version is None:
+            continue
+        for condition in [r.when for r in version.rules] + [w.when for w in version.hold_windows]:
+            columns.setdefault(condition, f"_cond{len(columns)}")
+    out = group.lazy().with_columns(expr(c).alias(name) for c, name in columns.items())
     for action in Action:
         parts: list[tuple[pl.Expr, bool]] = []
         for index, (_, pack, version) in enumerate(levels):
             if version is None:
                 continue
             name = f"_level{index}_{action.value}"
-            out = _level_effect(out, version, action, name)
-            temporary.append(name)
+            out = _level_effect(out, version, action, name, columns)
             parts.append((pl.col(name), pack.preempts_lower))
         if _missing_state(engine, jurisdiction):
             parts.append((pl.lit(Effect.UNDECIDED.value), False))
         out = out.with_columns(_compose(parts).alias(action.value))
-    out = out.drop(temporary)
     ends = [
         e
         for _, _, v in levels
-        if v is not None and (e := _first_window(v, zone, years)) is not None
+        if v is not None and (e := _first_window(v, zone, years, columns)) is not None
     ]
     allowed = pl.col(Action.HOLD.value).is_in(ALLOWS) & pl.col("releasable_at").is_not_null()
     until = pl.min_horizontal(ends) if ends else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
@@ -392,7 +399,7 @@ def _evaluate_group(
         .alias(Action.HOLD.value)
     )
     # One query per group: the planner fuses every step, and only the answers leave it.
-    return out.select(OUTPUT).collect()
+    return out.select(OUTPUT)
 
 
 def evaluate_frame(
@@ -429,7 +436,8 @@ def evaluate_frame(
         )
         for key, part in tagged.partition_by("_group", as_dict=True).items()
     ]
-    out = pl.concat(results).sort("row")
+    # All groups' queries run together, so the planner can overlap them.
+    out = pl.concat(pl.collect_all(results)).sort("row")
     return _recheck(engine, cases, out, years) if recheck else out
 
 
@@ -443,42 +451,69 @@ def _years(cases: pl.DataFrame) -> tuple[int, int]:
 def _recheck(
     engine: RulesEngine, cases: pl.DataFrame, out: pl.DataFrame, years: tuple[int, int]
 ) -> pl.DataFrame:
-    """Where a level's law changes inside a hold's window, the hold must stay lawful under it."""
+    """Where a level's law changes after the decision's date and before the hold's end, the
+    hold must stay lawful under it: the earliest change under which it is not ends it.
+
+    Every (row, change) pair is re-evaluated in one batch."""
     pending = out.filter(pl.col("until").is_not_null())
     if pending.is_empty():
         return out
-    cuts: dict[int, datetime] = {}
+    changes = []
     for jurisdiction in pending.get_column("jurisdiction").unique().to_list():
-        zone = engine.zone(jurisdiction)
-        rows = pending.filter(pl.col("jurisdiction") == jurisdiction)
-        last = rows.get_column("until").dt.convert_time_zone(zone.key).dt.date()
-        rows = rows.with_columns(pl.col("day").alias("_first"), last.alias("_last"))
         for code in chain(jurisdiction):
             pack = engine.registry.get(code)
-            if pack is None:
-                continue
-            for boundary in pack.boundaries():
-                inside = rows.filter(
-                    (pl.col("_first") < boundary)
-                    & (pl.col("_last") >= boundary)
-                    & ~pl.col("row").is_in(list(cuts))
-                )
-                if inside.is_empty():
-                    continue
-                later = cases.join(inside.select("row"), on="row").with_columns(
-                    pl.lit(boundary).alias("day"),
-                    pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("releasable_at"),
-                )
-                verdict = evaluate_frame(engine, later)
-                for row, effect in verdict.select("row", Action.HOLD.value).rows():
-                    if effect not in ALLOWS:
-                        cuts[row] = datetime.combine(boundary, time(), tzinfo=zone).astimezone(UTC)
-    if not cuts:
+            for boundary in pack.boundaries() if pack else ():
+                changes.append({"jurisdiction": jurisdiction, "boundary": boundary})
+    if not changes:
         return out
-    cut_frame = pl.DataFrame(
-        {"row": list(cuts), "_cut": list(cuts.values())},
-        schema={"row": pl.Int64, "_cut": pl.Datetime("us", "UTC")},
+    zones = {j: engine.zone(j).key for j in pending.get_column("jurisdiction").unique().to_list()}
+    local_end = pl.coalesce(
+        [
+            pl.when(pl.col("jurisdiction") == j).then(
+                pl.col("until").dt.convert_time_zone(z).dt.date()
+            )
+            for j, z in zones.items()
+        ]
     )
+    pairs = (
+        pending.select("row", "jurisdiction", "day", local_end.alias("_last"))
+        .join(pl.DataFrame(changes).unique(), on="jurisdiction")
+        .filter((pl.col("day") < pl.col("boundary")) & (pl.col("boundary") <= pl.col("_last")))
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("_pair"))
+    )
+    if pairs.is_empty():
+        return out
+    later = (
+        cases.join(pairs.select("row", "boundary", "_pair"), on="row")
+        .with_columns(
+            pl.col("boundary").alias("day"),
+            pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("releasable_at"),
+        )
+        .drop("row", "boundary")
+        .rename({"_pair": "row"})
+        .select(list(SCHEMA))
+    )
+    verdict = evaluate_frame(engine, later, recheck=False).select(
+        pl.col("row").alias("_pair"), pl.col(Action.HOLD.value).alias("_effect")
+    )
+    forbidding = (
+        pairs.join(verdict, on="_pair")
+        .filter(~pl.col("_effect").is_in(ALLOWS))
+        .group_by("row")
+        .agg(pl.col("boundary").min(), pl.col("jurisdiction").first())
+    )
+    if forbidding.is_empty():
+        return out
+    cut_rows = [
+        {
+            "row": row,
+            "_cut": datetime.combine(
+                boundary, time(), tzinfo=ZoneInfo(zones[jurisdiction])
+            ).astimezone(UTC),
+        }
+        for row, boundary, jurisdiction in forbidding.rows()
+    ]
+    cut_frame = pl.DataFrame(cut_rows, schema={"row": pl.Int64, "_cut": pl.Datetime("us", "UTC")})
     cut = pl.coalesce("_cut", "until")
     # A law that forbids the hold from before it would begin leaves no hold at all.
     never = pl.col("_cut").is_not_null() & (pl.col("_cut") <= pl.col("releasable_at"))

@@ -270,29 +270,29 @@ class RulesEngine:
         """Where a law changes after the decision's date and before the hold's end, the hold
         must also be lawful under the new law: it ends (or never starts) when it is not."""
         first, last = day, until.astimezone(zone).date()
+        changes: dict[date, list[str]] = {}
         for code in chain(case.jurisdiction):
             pack = self.registry.get(code)
-            if pack is None:
-                continue
-            for boundary in pack.boundaries():
-                if not first < boundary <= last:
-                    continue
-                later = replace(case, as_of=boundary, releasable_at=None)
-                effect = (
-                    self.explain(later, with_remedies=False).evaluation.ruling(Action.HOLD).effect
+            for boundary in pack.boundaries() if pack else ():
+                if first < boundary <= last:
+                    changes.setdefault(boundary, []).append(code)
+        # The earliest change of law under which the hold is no longer allowed ends it.
+        for boundary in sorted(changes):
+            later = replace(case, as_of=boundary, releasable_at=None)
+            effect = self.explain(later, with_remedies=False).evaluation.ruling(Action.HOLD).effect
+            codes = ", ".join(changes[boundary])
+            trace.notes.append(
+                f"{codes} changes on {boundary.isoformat()} inside the window: hold is then {effect}"
+            )
+            if not effect.allows:
+                cut = datetime.combine(boundary, time(), tzinfo=zone)
+                return cut, (
+                    Reason(
+                        rule="engine.law-changes-inside-window",
+                        citation=f"{codes} law in force from {boundary.isoformat()}",
+                        summary=f"The hold must end when the law of {codes} changes on {boundary.isoformat()}",
+                    ),
                 )
-                trace.notes.append(
-                    f"{code} changes on {boundary.isoformat()} inside the window: hold is then {effect}"
-                )
-                if not effect.allows:
-                    cut = datetime.combine(boundary, time(), tzinfo=zone)
-                    return cut, (
-                        Reason(
-                            rule="engine.law-changes-inside-window",
-                            citation=f"{code} law in force from {boundary.isoformat()}",
-                            summary=f"The hold must end when the law of {code} changes on {boundary.isoformat()}",
-                        ),
-                    )
         return until, ()
 
     # -- remedies -------------------------------------------------------------------
