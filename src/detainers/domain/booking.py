@@ -30,6 +30,18 @@ class Charge:
         if not self.statute.strip():
             raise InvalidValue(field="charge.statute", value=self.statute, problem="is empty")
 
+    def as_conviction(self, *, convicted_date: date, jurisdiction: str) -> Conviction:
+        """This charge as a conviction entered on `convicted_date` in `jurisdiction`."""
+        return Conviction(
+            statute=self.statute,
+            description=self.description,
+            charge_class=self.charge_class,
+            convicted_date=convicted_date,
+            jurisdiction=jurisdiction,
+            class_raw_text=self.class_raw_text,
+            tags=self.tags,
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class Conviction:

@@ -257,15 +257,7 @@ def convictions_in_force(case: Case) -> list[Conviction]:
     as_of = case.as_of.date() if isinstance(case.as_of, datetime) else case.as_of
     seen = [c for c in case.convictions if c.convicted_date <= as_of]
     seen += [
-        Conviction(
-            statute=charge.statute,
-            description=charge.description,
-            charge_class=charge.charge_class,
-            convicted_date=as_of,
-            jurisdiction=case.jurisdiction,
-            class_raw_text=charge.class_raw_text,
-            tags=charge.tags,
-        )
+        charge.as_conviction(convicted_date=as_of, jurisdiction=case.jurisdiction)
         for charge in case.charges
         if charge.status is ChargeStatus.CONVICTED
     ]

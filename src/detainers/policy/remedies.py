@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 
-from detainers.domain.booking import Conviction
 from detainers.domain.case import Case
 from detainers.domain.vocabulary import (
     ChargeStatus,
@@ -52,14 +51,8 @@ def candidate_changes(case: Case) -> Iterator[tuple[dict[str, str], Case]]:
     decided_on = case.as_of if not isinstance(case.as_of, datetime) else case.as_of.date()
     for i, charge in enumerate(case.charges):
         if charge.status is ChargeStatus.PENDING:
-            conviction = Conviction(
-                statute=charge.statute,
-                description=charge.description,
-                charge_class=charge.charge_class,
-                convicted_date=decided_on,
-                jurisdiction=case.jurisdiction,
-                class_raw_text=charge.class_raw_text,
-                tags=charge.tags,
+            conviction = charge.as_conviction(
+                convicted_date=decided_on, jurisdiction=case.jurisdiction
             )
             yield (
                 {f"subject.charges[{i}]": "convicted"},
