@@ -7,7 +7,7 @@ gives its JSON shape, which is also the facts snapshot stored on a decision.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from detainers.domain.booking import Charge, Conviction
@@ -51,6 +51,14 @@ class Case:
     flags: frozenset[SubjectFlag] = frozenset()
     releasable_at: datetime | None = None
     release_reason: ReleaseReason | None = None
+
+    def day(self, zone: tzinfo | None = None) -> date:
+        """The date of `as_of`: in `zone` when it is a zoned moment, else as written."""
+        if not isinstance(self.as_of, datetime):
+            return self.as_of
+        if zone is not None and self.as_of.tzinfo is not None:
+            return self.as_of.astimezone(zone).date()
+        return self.as_of.date()
 
     def to_contract(self) -> dict[str, Any]:
         """The case in the JSON shape of the case contract (keys that are unknown are left out)."""

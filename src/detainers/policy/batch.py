@@ -60,13 +60,6 @@ SCHEMA: dict[str, Any] = {
 # -- cases to columns ------------------------------------------------------------------
 
 
-def _day(case: Case, zone: ZoneInfo) -> date:
-    as_of = case.as_of
-    if isinstance(as_of, datetime):
-        return as_of.astimezone(zone).date() if as_of.tzinfo else as_of.date()
-    return as_of
-
-
 def frame(engine: RulesEngine, cases: Sequence[Case], law_date: date | None = None) -> pl.DataFrame:
     """One row per case; `day` is the date whose law applies (`law_date` for every row if given)."""
     rows = []
@@ -75,7 +68,7 @@ def frame(engine: RulesEngine, cases: Sequence[Case], law_date: date | None = No
             {
                 "row": i,
                 "jurisdiction": c.jurisdiction,
-                "day": law_date or _day(c, engine.zone(c.jurisdiction)),
+                "day": law_date or c.day(engine.zone(c.jurisdiction)),
                 "form": c.detainer.form.value,
                 "warrant": c.detainer.warrant.value,
                 "facility_type": c.facility_type.value,

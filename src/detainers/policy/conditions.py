@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from detainers.domain._enum import DocumentedEnum
@@ -254,7 +253,7 @@ def _exists(records: Sequence[Charge | Conviction], grade: Grade, fact: str) -> 
 def convictions_in_force(case: Case) -> list[Conviction]:
     """The convictions the law of `case.as_of` can see: none dated after it, and any charge
     of this custody already recorded as convicted (counted as a conviction in its jurisdiction)."""
-    as_of = case.as_of.date() if isinstance(case.as_of, datetime) else case.as_of
+    as_of = case.day()
     seen = [c for c in case.convictions if c.convicted_date <= as_of]
     seen += [
         charge.as_conviction(convicted_date=as_of, jurisdiction=case.jurisdiction)

@@ -60,13 +60,6 @@ class Explained:
     trace: Trace
 
 
-def _day(case: Case, zone: ZoneInfo) -> date:
-    as_of = case.as_of
-    if isinstance(as_of, datetime):
-        return as_of.astimezone(zone).date() if as_of.tzinfo else as_of.date()
-    return as_of
-
-
 def level_kind(code: str) -> JurisdictionKind:
     depth = code.count("-")
     return (JurisdictionKind.FEDERAL, JurisdictionKind.STATE, JurisdictionKind.COUNTY)[
@@ -100,7 +93,7 @@ class RulesEngine:
         """
         trace = Trace()
         zone = self.zone(case.jurisdiction)
-        day = _day(case, zone)
+        day = case.day(zone)
         per_action: dict[Action, list[LevelRuling]] = {action: [] for action in Action}
         laws: list[LawVersion] = []
         for code in chain(case.jurisdiction):

@@ -22,6 +22,7 @@ class CaseError(PolicyError, ValueError):
     def __init__(self, *, path: str, value: object, problem: str) -> None:
         self.path = path
         self.value = value
+        self.problem = problem
         super().__init__(f"{path}: [{value}] {problem}")
 
 

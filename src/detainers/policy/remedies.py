@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
 
 from detainers.domain.case import Case
 from detainers.domain.vocabulary import (
@@ -48,7 +47,7 @@ def candidate_changes(case: Case) -> Iterator[tuple[dict[str, str], Case]]:
                 {"detainer.requests": f"+{action.value}"},
                 replace(case, detainer=replace(detainer, requests=detainer.requests | {action})),
             )
-    decided_on = case.as_of if not isinstance(case.as_of, datetime) else case.as_of.date()
+    decided_on = case.day()
     for i, charge in enumerate(case.charges):
         if charge.status is ChargeStatus.PENDING:
             conviction = charge.as_conviction(

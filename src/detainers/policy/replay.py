@@ -98,7 +98,7 @@ def _answer(
             cases.append(parse_case(doc, engine.zone))
         except CaseError as e:
             raise CaseError(
-                path=f"line {number}: {e.path}", value=e.value, problem=str(e).split("] ", 1)[-1]
+                path=f"line {number}: {e.path}", value=e.value, problem=e.problem
             ) from e
     answers = evaluate_many(engine, cases, law_date=law_date)
     for (number, _), case, row in zip(chunk, cases, answers.iter_rows(named=True), strict=True):

@@ -100,8 +100,7 @@ def replay_connecticut(ctx: Context) -> Replayed:
     """Write the Connecticut story into the database (once), returning its detainer's id."""
     story = replace(ctx, ids=_StoryIds("connecticut-2024"))
     probe = _StoryIds("connecticut-2024")
-    person_id, booking_id, detainer_id = probe(), probe(), probe()
-    del person_id
+    _person_id, booking_id, detainer_id = probe(), probe(), probe()
     with ctx.uow() as uow:
         if uow.detainers.get(detainer_id) is not None:
             return Replayed(detainer_id=detainer_id, written_now=False)

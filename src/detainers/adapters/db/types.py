@@ -8,7 +8,6 @@ JSONB on PostgreSQL and JSON text elsewhere.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
@@ -33,8 +32,3 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
-
-
-def json_list(values: Any) -> list[Any]:
-    """A JSON column's list value, `[]` for null."""
-    return list(values or [])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -171,8 +171,3 @@ def _events(t: DetainerTimeline) -> Table:
             style=style,
         )
     return table
-
-
-def print_to(console: Console, *renderables: object) -> None:
-    for r in renderables:
-        console.print(r)
