@@ -1,5 +1,6 @@
 # The two commands of the quick start, and the checks CI runs.
-# `make run`: set up, migrate a SQLite database, seed a demo world, show it, replay the Connecticut story.
+# `make run`: set up, migrate a SQLite database, seed a demo world, show it, replay the Connecticut story,
+#             then serve the API with the outbox worker and live synthetic traffic (Ctrl-C stops).
 # `make test`: set up, lint, type-check, check import layers, run every test.
 
 PYTHON ?= python3
@@ -21,6 +22,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/detainers demo run
 	$(BIN)/detainers story connecticut
+	$(BIN)/detainers demo serve
 
 lint: install
 	$(BIN)/ruff check src tests bench

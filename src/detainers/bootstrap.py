@@ -11,12 +11,20 @@ from sqlalchemy import Engine
 
 from detainers.adapters.db.engine import make_engine
 from detainers.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from detainers.adapters.notices.pdf import pdf_renderer
+from detainers.adapters.notifications.senders import (
+    Dispatcher,
+    EmailSender,
+    SmtpSettings,
+    WebhookSender,
+)
+from detainers.adapters.security import credentials as real_credentials
 from detainers.adapters.system import SystemClock, new_id
 from detainers.config import ConfigError, Settings, load_settings
 from detainers.policy.engine import RulesEngine
 from detainers.policy.registry import load_registry
 from detainers.services.context import Context
-from detainers.services.ports import Clock, IdFactory, LegalEngine
+from detainers.services.ports import Clock, Credentials, IdFactory, LegalEngine, NoticeRenderer
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,9 +34,22 @@ class Application:
     settings: Settings
     engine: Engine
     context: Context
+    rules: RulesEngine
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def sender(settings: Settings) -> Dispatcher:
+    """The delivery channels the worker uses: webhooks, and e-mail if an SMTP server is set."""
+    smtp = (
+        None
+        if settings.smtp_host is None
+        else SmtpSettings(
+            host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from
+        )
+    )
+    return Dispatcher(WebhookSender(), EmailSender(smtp))
 
 
 def legal_engine() -> RulesEngine:
@@ -42,6 +63,8 @@ def bootstrap(
     clock: Clock | None = None,
     ids: IdFactory | None = None,
     legal_engine: LegalEngine | None = None,
+    credentials: Credentials | None = None,
+    notice_renderer: NoticeRenderer | None = None,
 ) -> Application:
     """Wire adapters to services. Nothing connects to the database until it is used.
 
@@ -54,10 +77,13 @@ def bootstrap(
         raise ConfigError(
             f"DETAINERS_DATA_DIR: [{settings.data_dir}] cannot hold the database: {e.strerror}"
         ) from e
+    rules = RulesEngine(load_registry())
     context = Context(
         uow=SqlUnitOfWorkFactory(engine),
         clock=clock or SystemClock(),
         ids=ids or new_id,
-        engine=legal_engine or RulesEngine(load_registry()),
+        engine=legal_engine or rules,
+        credentials=credentials or real_credentials(),
+        notice_renderer=notice_renderer or pdf_renderer(),
     )
-    return Application(settings=settings, engine=engine, context=context)
+    return Application(settings=settings, engine=engine, context=context, rules=rules)

@@ -32,6 +32,24 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; e.g. postgresql+psycopg://user@host/db. Default: SQLite file",
     )
 
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for e-mail notices and alarms (none: e-mail fails)"
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port")
+    smtp_from: str = Field(
+        default="detainers@localhost", max_length=320, description="Sender address for e-mail"
+    )
+    worker_batch: int = Field(
+        default=100, ge=1, le=10_000, description="Messages a worker claims per round"
+    )
+    worker_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How long an idle worker waits before looking again"
+    )
+    serve_worker: bool | None = Field(
+        default=None,
+        description="Run the outbox worker inside `serve` (default: yes on SQLite, no on PostgreSQL)",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _a_supported_database(cls, value: str | None) -> str | None:

@@ -36,9 +36,9 @@ def data_dir(tmp_path: Path) -> Path:
 def test_db_upgrade_creates_the_sqlite_file_and_reports_the_revision(data_dir: Path) -> None:
     result = detainers("db", "upgrade", data_dir=data_dir)
     assert result.returncode == 0, result.stderr
-    assert "database at revision 0002" in result.stdout
+    assert "database at revision 0005" in result.stdout
     assert (data_dir / "detainers.db").exists()
-    assert detainers("db", "current", data_dir=data_dir).stdout.strip() == "0002"
+    assert detainers("db", "current", data_dir=data_dir).stdout.strip() == "0005"
 
 
 def test_an_unknown_state_is_one_line_naming_the_option_and_the_accepted_values(
@@ -265,6 +265,11 @@ def test_policy_show_lists_the_rules_in_force_with_citations(tmp_path: Path) -> 
     assert shown["version"]["version"] == "2019-10-01"
     assert "us-ct.2019.hold.exceptions" in [rule["id"] for rule in shown["rules"]]
     assert all(rule["citation"] for rule in shown["rules"])
+    notices = {n["id"]: (n["when"], n["status"]) for n in shown["notices"]}
+    assert notices == {
+        "us-ct.2019.notice.detainer-copy": ("detainer_received", "PARTIAL"),
+        "us-ct.2019.notice.decision": ("decision_recorded", "PARTIAL"),
+    }
     unknown = detainers("policy", "show", "US-ZZ", "--as-of", "2024-02-01", data_dir=tmp_path)
     assert unknown.returncode == 2
     assert unknown.stderr.startswith("error: jurisdiction: [US-ZZ] has no policy pack")

@@ -104,6 +104,20 @@ class ServeDetainer:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AmendDetainer:
+    """The agency changes the terms given (`None`: unchanged); `reason` says why."""
+
+    detainer_id: str
+    reason: str
+    actor: str
+    form: DetainerForm | None = None
+    probable_cause: frozenset[ProbableCause] | None = None
+    warrant: Warrant | None = None
+    requests: frozenset[RequestedAction] | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class CancelDetainer:
     detainer_id: str
     reason: str
@@ -132,6 +146,16 @@ class NotifyRelease:
 class MarkReleasable:
     booking_id: str
     reason: ReleaseReason
+    actor: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleRelease:
+    """The facility expects to release the person at `release_at` (None: no longer expected)."""
+
+    booking_id: str
+    release_at: datetime | None
     actor: str
     at: datetime | None = None
 

@@ -38,6 +38,11 @@ def _rules(ruling: Ruling) -> str:
     return ", ".join(reason.rule for reason in ruling.reasons) or "no rule given"
 
 
+def _term(value: str | frozenset[str]) -> str | list[str]:
+    """A term as an event stores it: a value, or a set as a sorted list."""
+    return str(value) if isinstance(value, str) else sorted(str(v) for v in value)
+
+
 @dataclass(frozen=True, kw_only=True)
 class LodgedSubject:
     """The subject as the agency described them on the detainer (kept even once matched)."""
@@ -282,6 +287,67 @@ class Detainer:
             reason="hold deadline reached",
             to_state=target,
             deadline_at=deadline.isoformat(),
+        )
+
+    def amend(
+        self,
+        *,
+        at: datetime,
+        reason: str,
+        actor: str,
+        form: DetainerForm | None = None,
+        probable_cause: frozenset[ProbableCause] | None = None,
+        warrant: Warrant | None = None,
+        requests: frozenset[RequestedAction] | None = None,
+    ) -> None:
+        """The agency changes the terms given (the others stay as they are).
+
+        A decision made on the old terms is cleared: a matched detainer goes
+        back to `received`, for the facility to review the new terms; an
+        unmatched one stays unmatched.
+        """
+        at = self._when(at)
+        target = next_state(self.id, self.state, A.AMEND)
+        if not reason.strip():
+            raise InvalidValue(field="reason", value=reason, problem="is empty: say why it changed")
+        if requests is not None and not requests:
+            raise InvalidValue(field="detainer.requests", value="[]", problem="asks for nothing")
+        given: dict[str, str | frozenset[str] | None] = {
+            "form": form,
+            "probable_cause": probable_cause,
+            "warrant": warrant,
+            "requests": requests,
+        }
+        before: dict[str, str | list[str]] = {}
+        after: dict[str, str | list[str]] = {}
+        for name, new in given.items():
+            old = getattr(self, name)
+            if new is not None and new != old:
+                before[name], after[name] = _term(old), _term(new)
+        if not after:
+            named = [name for name, new in given.items() if new is not None]
+            raise InvalidValue(
+                field="amendment",
+                value=", ".join(named),
+                problem=(
+                    ("repeats the terms the detainer already has" if named else "names no term")
+                    + f"; change at least one of [{', '.join(given)}]"
+                ),
+            )
+        self.form = self.form if form is None else form
+        self.probable_cause = self.probable_cause if probable_cause is None else probable_cause
+        self.warrant = self.warrant if warrant is None else warrant
+        self.requests = self.requests if requests is None else requests
+        cleared, self.decision = self.decision, None
+        self._append(
+            ev.DetainerAmended,
+            at=at,
+            actor=actor,
+            reason=reason,
+            to_state=target,
+            before=before,
+            after=after,
+            cleared_decision_id=cleared.id if cleared else "",
         )
 
     def cancel(self, *, at: datetime, reason: str, actor: str) -> None:

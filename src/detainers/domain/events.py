@@ -2,13 +2,14 @@
 
 Each event names the actor, the time, the reason and the states before and
 after; subclasses add what is particular to them. Payload fields are plain
-values (strings, numbers, booleans), so an event stores and travels as JSON.
+values (strings, numbers, booleans, or mappings and lists of them), so an
+event stores and travels as JSON.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -105,6 +106,22 @@ class ReleasedAtDeadline(DetainerEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DetainerAmended(DetainerEvent):
+    """The agency changed the detainer's terms; `reason` is the agency's.
+
+    `before` and `after` name only the terms that changed (`form`, `warrant`:
+    a value; `probable_cause`, `requests`: a sorted list of values).
+    `cleared_decision_id` is the decision made on the old terms, now cleared
+    (empty if there was none).
+    """
+
+    # Left out of the hash (a dict has none), so events stay hashable like the others.
+    before: dict[str, str | list[str]] = field(hash=False)
+    after: dict[str, str | list[str]] = field(hash=False)
+    cleared_decision_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class DetainerCancelled(DetainerEvent):
     pass
 
@@ -135,6 +152,7 @@ EVENT_TYPES: Mapping[str, type[DetainerEvent]] = MappingProxyType(
             DetainerTransferred,
             SubjectReleased,
             ReleasedAtDeadline,
+            DetainerAmended,
             DetainerCancelled,
             MarkedNotInCustody,
             AgencyArrestRecorded,

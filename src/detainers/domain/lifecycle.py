@@ -46,6 +46,10 @@ class LifecycleAction(DocumentedEnum):
     TRANSFER = "transfer", "Hand custody to the agency"
     RELEASE = "release", "Release the person without handing them over"
     RELEASE_AT_DEADLINE = "release_at_deadline", "Release a held person when the deadline comes"
+    AMEND = (
+        "amend",
+        "The agency changes the detainer's terms; a decision made on the old terms is cleared",
+    )
     CANCEL = "cancel", "The agency withdraws the detainer"
     MARK_NOT_IN_CUSTODY = "mark_not_in_custody", "Record that the person is not in custody here"
 
@@ -87,6 +91,12 @@ def _table() -> dict[tuple[DetainerState, LifecycleAction], DetainerState]:
     # after it, or from a hold ended early.
     for state in (*_REVIEWABLE, S.RELEASE_NOTIFIED, S.ON_HOLD):
         table[(state, A.RELEASE)] = S.RELEASED
+    # New terms need a new review: a matched detainer goes back to `received`.
+    # A hold runs on the terms it started with, so a held detainer cannot be
+    # amended (the agency cancels and lodges anew).
+    table[(S.UNMATCHED, A.AMEND)] = S.UNMATCHED
+    for state in (*_REVIEWABLE, S.RELEASE_NOTIFIED):
+        table[(state, A.AMEND)] = S.RECEIVED
     for state in DetainerState:
         if state not in TERMINAL_STATES:
             table[(state, A.CANCEL)] = S.CANCELLED

@@ -1,8 +1,10 @@
 """Each pack's example cases (`rules/<code>/cases/*.yaml`): load, run, and compare with what is expected.
 
 Used by `detainers policy test` and by the test suite, so a pack's cases are
-its tests. `expected` holds effects per action and optionally `hold_until`
-(local time, minutes precision); other keys are documentation.
+its tests. `expected` holds effects per action, optionally `hold_until`
+(local time, minutes precision), and optionally `notices`: for each trigger
+named, the ids of the notices to the person the law requires then (on the
+case's date, for its facility type; `[]`: none); other keys are documentation.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from detainers.domain.person_notice import NoticeTrigger
 from detainers.domain.vocabulary import Action, Effect
 from detainers.policy.contract import decision_document, parse_case
 from detainers.policy.engine import RulesEngine
@@ -37,7 +40,7 @@ class CaseFile:
     path: Path
     id: str
     case: dict[str, Any]
-    expected: dict[str, str]
+    expected: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ def load_case_file(path: Path) -> CaseFile:
     for key, value in expected.items():
         if key == "hold_until":
             continue
+        if key == "notices":
+            _check_notices(path, value)
+            continue
         if key not in {a.value for a in Action}:
             raise PackError(
                 file=str(path),
@@ -90,6 +96,26 @@ def load_case_file(path: Path) -> CaseFile:
                 problem=f"[{value}] is not an effect [{Effect.accepted()}]",
             )
     return CaseFile(path=path, id=str(raw["id"]), case=raw["case"], expected=expected)
+
+
+def _check_notices(path: Path, value: Any) -> None:
+    if not isinstance(value, dict):
+        raise PackError(
+            file=str(path), key="expected.notices", problem="is not a mapping of trigger to ids"
+        )
+    for trigger, ids in value.items():
+        if trigger not in {t.value for t in NoticeTrigger}:
+            raise PackError(
+                file=str(path),
+                key=f"expected.notices.{trigger}",
+                problem=f"is not a trigger [{NoticeTrigger.accepted()}]",
+            )
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise PackError(
+                file=str(path),
+                key=f"expected.notices.{trigger}",
+                problem="is not a list of notice ids",
+            )
 
 
 def run_case(engine: RulesEngine, case_file: CaseFile) -> CaseResult:
@@ -107,6 +133,18 @@ def run_case(engine: RulesEngine, case_file: CaseFile) -> CaseResult:
             )
             if got_local != str(want)[:16]:
                 mismatches[key] = (str(want), got_local)
+            continue
+        if key == "notices":
+            for trigger, ids in want.items():
+                found = engine.notices(
+                    case.jurisdiction, case.day(zone), NoticeTrigger(trigger), case.facility_type
+                )
+                got_ids = sorted(n.id for n in found)
+                if got_ids != sorted(ids):
+                    mismatches[f"notices.{trigger}"] = (
+                        ", ".join(sorted(ids)) or "none",
+                        ", ".join(got_ids) or "none",
+                    )
             continue
         got_effect = decision["actions"][key]["effect"]
         if got_effect != want:

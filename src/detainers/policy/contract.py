@@ -33,6 +33,7 @@ from detainers.domain.vocabulary import (
     SubjectFlag,
     Warrant,
 )
+from detainers.policy.engine import RulesEngine
 from detainers.policy.errors import CaseError
 
 E = TypeVar("E", bound=DocumentedEnum)
@@ -271,3 +272,10 @@ def decision_document(evaluation: Evaluation, zone: ZoneInfo) -> dict[str, Any]:
         )
     doc["hold"] = {"until": doc["actions"]["hold"]["until"]}
     return doc
+
+
+def evaluate_document(engine: RulesEngine, raw: Any) -> dict[str, Any]:
+    """A case contract document in, its decision object out (with remedies); nothing is stored."""
+    case = parse_case(raw, engine.zone)
+    explained = engine.explain(case)
+    return decision_document(explained.evaluation, engine.zone(case.jurisdiction))

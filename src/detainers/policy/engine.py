@@ -8,10 +8,12 @@ level undecided unless every rule that might apply agrees. Across levels:
 the higher level wins if it preempts lower ones, and anything else is a
 conflict left `undecided` with both citations. A state with no pack is
 undecided (its law is not encoded); a county or city with no pack is silent.
+Notices to the person compose by addition: each level in force adds its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -19,7 +21,8 @@ from zoneinfo import ZoneInfo
 from detainers.domain.case import Case
 from detainers.domain.decision import Evaluation, LawVersion, Reason, Remedy, Ruling
 from detainers.domain.jurisdiction import chain
-from detainers.domain.vocabulary import Action, Effect, JurisdictionKind
+from detainers.domain.person_notice import NoticeTrigger, RequiredNotice
+from detainers.domain.vocabulary import Action, Effect, FacilityType, JurisdictionKind
 from detainers.policy.model import Pack, Rule
 from detainers.policy.registry import Registry
 from detainers.policy.remedies import candidate_changes
@@ -128,6 +131,56 @@ class RulesEngine:
             engine=ENGINE_NAME,
         )
         return Explained(evaluation=evaluation, trace=trace)
+
+    # -- notices to the person -------------------------------------------------------
+
+    def notices(
+        self,
+        jurisdiction: str,
+        day: date,
+        when: NoticeTrigger,
+        facility_type: FacilityType | None = None,
+    ) -> tuple[RequiredNotice, ...]:
+        """The notices to the person that the law in force on `day` requires when `when` happens,
+        from `US` down (each level adds its own; a level with no pack or no law then adds none).
+
+        `facility_type` leaves out notices that name other types of facility (None: keep all).
+        """
+        zone = self.zone(jurisdiction).key
+        found: list[RequiredNotice] = []
+        for code in chain(jurisdiction):
+            pack = self.registry.get(code)
+            version = pack.version_at(day) if pack else None
+            if version is None:
+                continue
+            found.extend(
+                RequiredNotice(
+                    id=notice.id,
+                    trigger=notice.when,
+                    jurisdiction=code,
+                    law_version=version.version,
+                    citation=notice.citation,
+                    summary=notice.summary,
+                    status=notice.status.value,
+                    template=notice.template,
+                    timezone=zone,
+                    languages=notice.languages,
+                )
+                for notice in version.notices_for(when, facility_type)
+            )
+        return tuple(found)
+
+    def required_notices(
+        self,
+        jurisdiction: str,
+        at: datetime,
+        trigger: NoticeTrigger,
+        facility_type: FacilityType | None = None,
+    ) -> Sequence[RequiredNotice]:
+        """`notices` on the local date of `at` (the `LegalEngine` port's form)."""
+        return self.notices(
+            jurisdiction, at.astimezone(self.zone(jurisdiction)).date(), trigger, facility_type
+        )
 
     # -- one level ----------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 
 The YAML is checked by pydantic models (a file format is an edge), then
 turned into the engine's frozen dataclasses. Beyond the shape: versions must
-not overlap, rule ids must be unique, start with the jurisdiction's code in
-lower case, and carry a citation; time zones must exist.
+not overlap, rule and notice ids must be unique, start with the jurisdiction's
+code in lower case, and carry a citation; time zones must exist.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from detainers.domain.errors import InvalidValue
 from detainers.domain.jurisdiction import check_code
-from detainers.domain.vocabulary import Action, Effect
+from detainers.domain.person_notice import NoticeTrigger
+from detainers.domain.vocabulary import Action, Effect, FacilityType
 from detainers.policy import conditions
 from detainers.policy.errors import PackError
-from detainers.policy.model import HoldWindow, LawVersion, Pack, Rule, Status
+from detainers.policy.model import HoldWindow, LawVersion, Notice, Pack, Rule, Status
 
 
 class _Strict(BaseModel):
@@ -47,6 +48,17 @@ class _Window(_Strict):
     summary: str = Field(min_length=3)
 
 
+class _Notice(_Strict):
+    id: str = Field(min_length=3)
+    when: NoticeTrigger
+    citation: str = Field(min_length=3)
+    summary: str = Field(min_length=3)
+    status: Status | None = None
+    template: str = Field(pattern=r"^[a-z][a-z0-9_]{0,60}$")
+    languages: list[str] = Field(default_factory=list)
+    facility_types: list[FacilityType] = Field(default_factory=list)
+
+
 class _Version(_Strict):
     version: str = Field(min_length=4)
     effective_from_inclusive: date
@@ -58,6 +70,7 @@ class _Version(_Strict):
     notes: str = ""
     hold_windows: list[_Window] = Field(default_factory=list)
     rules: list[_Rule] = Field(default_factory=list)
+    notices: list[_Notice] = Field(default_factory=list)
 
 
 class _Pack(_Strict):
@@ -124,15 +137,7 @@ def _build(doc: _Pack, file: str) -> Pack:
         rules = []
         for j, r in enumerate(v.rules):
             rule_key = f"{key}.rules[{j}]"
-            if not r.id.startswith(prefix):
-                raise PackError(
-                    file=file,
-                    key=f"{rule_key}.id",
-                    problem=f"[{r.id}] does not start with [{prefix}]",
-                )
-            if r.id in seen:
-                raise PackError(file=file, key=f"{rule_key}.id", problem=f"[{r.id}] is used twice")
-            seen.add(r.id)
+            _check_id(r.id, prefix, seen, file, f"{rule_key}.id")
             rules.append(
                 Rule(
                     id=r.id,
@@ -163,6 +168,21 @@ def _build(doc: _Pack, file: str) -> Pack:
             )
             for k, w in enumerate(v.hold_windows)
         )
+        notices = []
+        for n_index, n in enumerate(v.notices):
+            _check_id(n.id, prefix, seen, file, f"{key}.notices[{n_index}].id")
+            notices.append(
+                Notice(
+                    id=n.id,
+                    when=n.when,
+                    citation=n.citation,
+                    summary=n.summary,
+                    status=n.status or v.status,
+                    template=n.template,
+                    languages=tuple(n.languages),
+                    facility_types=frozenset(n.facility_types),
+                )
+            )
         versions.append(
             LawVersion(
                 version=v.version,
@@ -175,6 +195,7 @@ def _build(doc: _Pack, file: str) -> Pack:
                 rules=tuple(rules),
                 hold_windows=windows,
                 notes=v.notes,
+                notices=tuple(notices),
             )
         )
     return Pack(
@@ -186,6 +207,15 @@ def _build(doc: _Pack, file: str) -> Pack:
         source=file,
         notes=doc.notes,
     )
+
+
+def _check_id(item_id: str, prefix: str, seen: set[str], file: str, key: str) -> None:
+    """Ids are stable strings stored on every decision and notice: prefixed and unique."""
+    if not item_id.startswith(prefix):
+        raise PackError(file=file, key=key, problem=f"[{item_id}] does not start with [{prefix}]")
+    if item_id in seen:
+        raise PackError(file=file, key=key, problem=f"[{item_id}] is used twice")
+    seen.add(item_id)
 
 
 def _condition(node: dict[str, Any], file: str, key: str) -> conditions.Condition:

@@ -3,7 +3,9 @@
 Versions are half-open: in force from `effective_from_inclusive` up to, not
 including, `effective_until_exclusive` (`None`: still in force). Every rule
 has a stable id, a citation and a plain-words summary; `status` keeps the
-legal research's confidence marking (CONFIRMED, PARTIAL, UNCONFIRMED).
+legal research's confidence marking (CONFIRMED, PARTIAL, UNCONFIRMED). A
+version may also list the notices its law requires giving the person the
+detainer names (`notices`), each due on one trigger.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from detainers.domain._enum import DocumentedEnum
-from detainers.domain.vocabulary import Action, Effect
+from detainers.domain.person_notice import NoticeTrigger
+from detainers.domain.vocabulary import Action, Effect, FacilityType
 from detainers.policy.conditions import Condition
 
 
@@ -49,6 +52,31 @@ class HoldWindow:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Notice:
+    """A notice to the person that this level's law requires when `when` happens.
+
+    `facility_types` narrows it to facilities of those types (empty: every
+    facility); `languages` are the languages the law names for it (empty: none
+    named); `template` names the wording (the renderer's template).
+    """
+
+    id: str
+    when: NoticeTrigger
+    citation: str
+    summary: str
+    status: Status
+    template: str
+    languages: tuple[str, ...] = ()
+    facility_types: frozenset[FacilityType] = frozenset()
+
+    def applies_to(self, facility_type: FacilityType | None) -> bool:
+        """Whether a facility of `facility_type` owes it (an unknown type owes every notice)."""
+        return (
+            not self.facility_types or facility_type is None or facility_type in self.facility_types
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class LawVersion:
     version: str
     effective_from_inclusive: date
@@ -60,6 +88,7 @@ class LawVersion:
     rules: tuple[Rule, ...]
     hold_windows: tuple[HoldWindow, ...]
     notes: str
+    notices: tuple[Notice, ...] = ()
 
     def in_force(self, day: date) -> bool:
         if day < self.effective_from_inclusive:
@@ -68,6 +97,11 @@ class LawVersion:
 
     def rules_for(self, action: Action) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if rule.action is action)
+
+    def notices_for(
+        self, when: NoticeTrigger, facility_type: FacilityType | None = None
+    ) -> tuple[Notice, ...]:
+        return tuple(n for n in self.notices if n.when is when and n.applies_to(facility_type))
 
 
 @dataclass(frozen=True, kw_only=True)

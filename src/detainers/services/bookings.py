@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from detainers.domain.booking import Booking
-from detainers.domain.commands import MarkReleasable, RecordBooking, ReleasePerson
+from detainers.domain.commands import MarkReleasable, RecordBooking, ReleasePerson, ScheduleRelease
 from detainers.domain.detainer import Detainer
 from detainers.domain.lifecycle import DetainerState
 from detainers.domain.person import Person
 from detainers.domain.vocabulary import Action, ReleaseReason
-from detainers.services import loading
+from detainers.services import authz, loading, notices
+from detainers.services.audit import Trail, audited
+from detainers.services.authz import Permission
 from detainers.services.context import Context
 from detainers.services.errors import AlreadyExists
 from detainers.services.facts import case_for
@@ -24,8 +26,11 @@ from detainers.services.identity import known_person, open_booking_for
 from detainers.services.ports import UnitOfWork
 
 
-def record_booking(cmd: RecordBooking, ctx: Context) -> Booking:
+@audited("booking.record", "booking", "booking_number")
+def record_booking(cmd: RecordBooking, ctx: Context, trail: Trail) -> Booking:
     """Book a person into a facility; unmatched detainers that name them are attached."""
+    authz.require(ctx.caller, Permission.BOOKING_WRITE)
+    authz.acts_for_facility(ctx.caller, cmd.facility_code)
     with ctx.uow() as uow:
         loading.facility(uow, cmd.facility_code)
         if uow.bookings.open_by_number(cmd.facility_code, cmd.booking_number) is not None:
@@ -61,19 +66,27 @@ def record_booking(cmd: RecordBooking, ctx: Context) -> Booking:
                     booking_id=booking.id, identifier_kind=found[1], at=at, actor=cmd.actor
                 )
                 uow.detainers.save(detainer)
+        trail.success(uow, booking.id)
         uow.commit()
     return booking
 
 
-def mark_releasable(cmd: MarkReleasable, ctx: Context) -> list[Detainer]:
+@audited("booking.releasable", "booking", "booking_id")
+def mark_releasable(cmd: MarkReleasable, ctx: Context, trail: Trail) -> list[Detainer]:
     """Custody would end now; start the holds the decisions permit, else release. Returns the held."""
+    authz.require(ctx.caller, Permission.BOOKING_WRITE)
     at = ctx.when(cmd.at)
     with ctx.uow() as uow:
-        booking = loading.booking(uow, cmd.booking_id)
+        booking = _booking(uow, ctx, cmd.booking_id)
         booking.mark_releasable(at, cmd.reason)
         facility = loading.facility(uow, booking.facility_code)
         held: list[Detainer] = []
         not_held: dict[str, str] = {}
+        for detainer in uow.detainers.live_for_booking(booking.id):
+            # Release is now: an agency owed notice and not yet told is told at once.
+            if detainer.state in _UNTOLD and detainer.permits(Action.NOTIFY):
+                detainer.notify_release(release_at=at, at=at, actor=cmd.actor)
+                uow.detainers.save(detainer)
         for detainer in uow.detainers.live_for_booking(booking.id):
             if detainer.state is DetainerState.ON_HOLD:
                 # Already held (releasable was recorded before): the hold and its deadline stand.
@@ -112,19 +125,62 @@ def mark_releasable(cmd: MarkReleasable, ctx: Context) -> list[Detainer]:
         if not held:
             end_custody(uow, booking, at=at, reason=cmd.reason, actor=cmd.actor, notes=not_held)
         uow.bookings.save(booking)
+        trail.success(uow, booking.id, detail=f"held={len(held)}")
         uow.commit()
     return held
 
 
-def release_person(cmd: ReleasePerson, ctx: Context) -> Booking:
-    """The person leaves custody; every live detainer on the booking is closed as released."""
+@audited("booking.schedule_release", "booking", "booking_id")
+def schedule_release(cmd: ScheduleRelease, ctx: Context, trail: Trail) -> Booking:
+    """Record (or clear) when the person is expected to leave; agencies already told are corrected.
+
+    Where the decision permits notice: an agency already told of another date
+    gets a corrected notice now; one not yet told gets its notice the lead time
+    before the new date (a timer); a release that is off is told as such.
+    """
+    authz.require(ctx.caller, Permission.BOOKING_WRITE)
     at = ctx.when(cmd.at)
     with ctx.uow() as uow:
-        booking = loading.booking(uow, cmd.booking_id)
-        end_custody(uow, booking, at=at, reason=cmd.reason, actor=cmd.actor)
+        booking = _booking(uow, ctx, cmd.booking_id)
+        booking.schedule_release(cmd.release_at)
         uow.bookings.save(booking)
+        for detainer in uow.detainers.live_for_booking(booking.id):
+            if not detainer.permits(Action.NOTIFY):
+                continue
+            if detainer.state is DetainerState.RELEASE_NOTIFIED:
+                if cmd.release_at is not None:
+                    detainer.notify_release(release_at=cmd.release_at, at=at, actor=cmd.actor)
+                    uow.detainers.save(detainer)
+                else:
+                    notices.release_off(uow, ctx, detainer, at)
+        trail.success(uow, booking.id)
+        if cmd.release_at is not None:
+            for detainer in uow.detainers.live_for_booking(booking.id):
+                notices.schedule_release_notice(uow, ctx, detainer)
         uow.commit()
     return booking
+
+
+@audited("booking.release", "booking", "booking_id")
+def release_person(cmd: ReleasePerson, ctx: Context, trail: Trail) -> Booking:
+    """The person leaves custody; every live detainer on the booking is closed as released."""
+    authz.require(ctx.caller, Permission.BOOKING_WRITE)
+    at = ctx.when(cmd.at)
+    with ctx.uow() as uow:
+        booking = _booking(uow, ctx, cmd.booking_id)
+        end_custody(uow, booking, at=at, reason=cmd.reason, actor=cmd.actor)
+        uow.bookings.save(booking)
+        trail.success(uow, booking.id)
+        uow.commit()
+    return booking
+
+
+_UNTOLD = (DetainerState.HONORED, DetainerState.NOTIFY_ONLY)
+
+
+def _booking(uow: UnitOfWork, ctx: Context, booking_id: str) -> Booking:
+    """The booking, if the caller's facility holds it; otherwise not found."""
+    return authz.visible_booking(ctx.caller, uow.bookings.get(booking_id), booking_id)
 
 
 def end_custody(

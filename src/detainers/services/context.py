@@ -1,13 +1,27 @@
-"""What every use case is given: a unit-of-work factory, the clock, an id factory and the law."""
+"""What every use case is given: storage, the clock, ids, the law, and who is asking.
+
+`caller` is the principal behind the command (the system itself for the
+command line); `idempotency_key` and `fingerprint` come with a create request
+that may be retried. `credentials` is what account and key use cases need;
+`notice_renderer` prints the notices the law requires giving the person.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from detainers.domain._time import utc
+from detainers.domain.access import SYSTEM, Caller
 from detainers.domain.errors import InvalidValue
-from detainers.services.ports import Clock, IdFactory, LegalEngine, UnitOfWorkFactory
+from detainers.services.ports import (
+    Clock,
+    Credentials,
+    IdFactory,
+    LegalEngine,
+    NoticeRenderer,
+    UnitOfWorkFactory,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -16,6 +30,21 @@ class Context:
     clock: Clock
     ids: IdFactory
     engine: LegalEngine
+    caller: Caller = SYSTEM
+    credentials: Credentials | None = None
+    notice_renderer: NoticeRenderer | None = None
+    idempotency_key: str | None = None
+    fingerprint: str = ""
+    # True only inside `idempotency.carry_out`: the one use case whose success the key records.
+    creating: bool = False
+
+    def acting(
+        self, caller: Caller, *, idempotency_key: str | None = None, fingerprint: str = ""
+    ) -> Context:
+        """This context, for a request by `caller` (optionally carrying an idempotency key)."""
+        return replace(
+            self, caller=caller, idempotency_key=idempotency_key, fingerprint=fingerprint
+        )
 
     def when(self, at: datetime | None, *, field: str = "at") -> datetime:
         """`at` in UTC, or now when not given; an act cannot be dated in the future."""

@@ -1,8 +1,9 @@
-"""Use cases for detainers: lodge, match, serve, review, notify, transfer, close, and check holds.
+"""Use cases for detainers: lodge, match, serve, review, notify, transfer, amend, close, check holds.
 
 Each function is one command in one unit of work. Domain rules (the
 lifecycle, the decision's bounds, hold deadlines) are the aggregate's; this
-layer loads, asks the legal engine, and saves.
+layer checks the caller's permission and tenant, loads, asks the legal
+engine, saves, and leaves one audit record (success or failure).
 """
 
 from __future__ import annotations
@@ -10,22 +11,28 @@ from __future__ import annotations
 from datetime import datetime
 
 from detainers.domain import commands as c
+from detainers.domain.access import PrincipalKind
 from detainers.domain.booking import Booking
 from detainers.domain.decision import decide
 from detainers.domain.detainer import Detainer
 from detainers.domain.lifecycle import DetainerState
 from detainers.domain.vocabulary import ReleaseReason
-from detainers.services import loading
+from detainers.services import authz, loading
+from detainers.services.audit import Trail, audited
+from detainers.services.authz import Permission
 from detainers.services.bookings import end_custody
 from detainers.services.context import Context
-from detainers.services.errors import NotFound
+from detainers.services.errors import Forbidden, NotFound
 from detainers.services.facts import case_for
 from detainers.services.identity import open_booking_for
 from detainers.services.ports import UnitOfWork
 
 
-def lodge_detainer(cmd: c.LodgeDetainer, ctx: Context) -> Detainer:
+@audited("detainer.lodge", "detainer", "facility_code")
+def lodge_detainer(cmd: c.LodgeDetainer, ctx: Context, trail: Trail) -> Detainer:
     """Lodge a detainer; attach it to the open booking its identifiers name, else leave it unmatched."""
+    authz.require(ctx.caller, Permission.DETAINER_LODGE)
+    authz.acts_for_agency(ctx.caller, cmd.agency_code)
     at = ctx.when(cmd.at, field="lodged_at")
     with ctx.uow() as uow:
         loading.agency(uow, cmd.agency_code)
@@ -47,42 +54,52 @@ def lodge_detainer(cmd: c.LodgeDetainer, ctx: Context) -> Detainer:
             booking, kind = found
             detainer.match(booking_id=booking.id, identifier_kind=kind, at=at, actor=cmd.actor)
         uow.detainers.add(detainer)
+        trail.success(uow, detainer.id)
         uow.commit()
     return detainer
 
 
-def match_detainer(cmd: c.MatchDetainer, ctx: Context) -> Detainer:
+@audited("detainer.match", "detainer", "detainer_id")
+def match_detainer(cmd: c.MatchDetainer, ctx: Context, trail: Trail) -> Detainer:
     """A person attaches an unmatched detainer to a booking at its facility."""
+    authz.require(ctx.caller, Permission.DETAINER_HANDLE)
     at = ctx.when(cmd.at)
     with ctx.uow() as uow:
-        detainer = loading.detainer(uow, cmd.detainer_id)
+        detainer = _detainer(uow, ctx, cmd.detainer_id)
         booking = loading.booking(uow, cmd.booking_id)
         if booking.facility_code != detainer.facility_code or not booking.in_custody:
             raise NotFound(f"open booking at facility {detainer.facility_code}", cmd.booking_id)
         detainer.match(booking_id=booking.id, identifier_kind="review", at=at, actor=cmd.actor)
         uow.detainers.save(detainer)
+        trail.success(uow, detainer.id)
         uow.commit()
     return detainer
 
 
-def serve_detainer(cmd: c.ServeDetainer, ctx: Context) -> Detainer:
+@audited("detainer.serve", "detainer", "detainer_id")
+def serve_detainer(cmd: c.ServeDetainer, ctx: Context, trail: Trail) -> Detainer:
     """Record that the subject was given a copy of the detainer."""
+    authz.require(ctx.caller, Permission.DETAINER_HANDLE)
     at = ctx.when(cmd.at, field="served_at")
     with ctx.uow() as uow:
-        detainer = loading.detainer(uow, cmd.detainer_id)
+        detainer = _detainer(uow, ctx, cmd.detainer_id)
         detainer.serve(at=at, actor=cmd.actor)
         uow.detainers.save(detainer)
+        trail.success(uow, detainer.id)
         uow.commit()
     return detainer
 
 
-def record_review(cmd: c.RecordReview, ctx: Context) -> Detainer:
+@audited("detainer.review", "detainer", "detainer_id")
+def record_review(cmd: c.RecordReview, ctx: Context, trail: Trail) -> Detainer:
     """Evaluate the law now and record the staff member's choice, if it lies inside the bounds."""
+    authz.require(ctx.caller, Permission.DETAINER_REVIEW)
     at = ctx.when(cmd.at)
     with ctx.uow() as uow:
-        detainer = loading.detainer(uow, cmd.detainer_id)
+        detainer = _detainer(uow, ctx, cmd.detainer_id)
         if detainer.booking_id is None:
             raise NotFound("booking for detainer (match it first)", detainer.id)
+        _not_the_lodging_officer(ctx, detainer)
         booking = loading.booking(uow, detainer.booking_id)
         evaluation = ctx.engine.evaluate(case_for(uow, detainer, booking, as_of=at))
         decision = decide(
@@ -96,26 +113,32 @@ def record_review(cmd: c.RecordReview, ctx: Context) -> Detainer:
         )
         detainer.review(decision=decision, actor=cmd.actor)
         uow.detainers.save(detainer)
+        trail.success(uow, detainer.id)
         uow.commit()
     return detainer
 
 
-def notify_release(cmd: c.NotifyRelease, ctx: Context) -> Detainer:
+@audited("detainer.notify", "detainer", "detainer_id")
+def notify_release(cmd: c.NotifyRelease, ctx: Context, trail: Trail) -> Detainer:
     """Record a release notice to the agency (only where the decision permits notice)."""
+    authz.require(ctx.caller, Permission.DETAINER_HANDLE)
     at = ctx.when(cmd.at)
     with ctx.uow() as uow:
-        detainer = loading.detainer(uow, cmd.detainer_id)
+        detainer = _detainer(uow, ctx, cmd.detainer_id)
         detainer.notify_release(release_at=cmd.release_at, at=at, actor=cmd.actor)
         uow.detainers.save(detainer)
+        trail.success(uow, detainer.id)
         uow.commit()
     return detainer
 
 
-def transfer_custody(cmd: c.TransferCustody, ctx: Context) -> Detainer:
+@audited("detainer.transfer", "detainer", "detainer_id")
+def transfer_custody(cmd: c.TransferCustody, ctx: Context, trail: Trail) -> Detainer:
     """Hand the person to the agency; the booking ends and any other detainer closes as released."""
+    authz.require(ctx.caller, Permission.DETAINER_HANDLE)
     at = ctx.when(cmd.at)
     with ctx.uow() as uow:
-        detainer = loading.detainer(uow, cmd.detainer_id)
+        detainer = _detainer(uow, ctx, cmd.detainer_id)
         booking = loading.booking(uow, _booking_id(detainer))
         detainer.transfer(at=at, actor=cmd.actor)
         uow.detainers.save(detainer)
@@ -128,30 +151,58 @@ def transfer_custody(cmd: c.TransferCustody, ctx: Context) -> Detainer:
             handled=detainer,
         )
         uow.bookings.save(booking)
+        trail.success(uow, detainer.id)
         uow.commit()
     return detainer
 
 
-def release_at_deadline(cmd: c.ReleaseAtDeadline, ctx: Context) -> Detainer:
+@audited("detainer.release_at_deadline", "detainer", "detainer_id")
+def release_at_deadline(cmd: c.ReleaseAtDeadline, ctx: Context, trail: Trail) -> Detainer:
     """Release a held person whose hold deadline has come."""
+    authz.require(ctx.caller, Permission.DETAINER_HANDLE)
     at = ctx.when(cmd.at)
     with ctx.uow() as uow:
-        detainer = loading.detainer(uow, cmd.detainer_id)
+        detainer = _detainer(uow, ctx, cmd.detainer_id)
         booking = loading.booking(uow, _booking_id(detainer))
         detainer.release_at_deadline(at=at, actor=cmd.actor)
         uow.detainers.save(detainer)
         _end_custody_unless_held(
             uow, booking, at=at, reason=ReleaseReason.HOLD_DEADLINE, actor=cmd.actor
         )
+        trail.success(uow, detainer.id)
         uow.commit()
     return detainer
 
 
-def cancel_detainer(cmd: c.CancelDetainer, ctx: Context) -> Detainer:
-    """The agency withdraws the detainer; a hold on it ends at once and the person is released."""
+@audited("detainer.amend", "detainer", "detainer_id")
+def amend_detainer(cmd: c.AmendDetainer, ctx: Context, trail: Trail) -> Detainer:
+    """The agency changes its detainer's terms; a matched one goes back to the facility for review."""
+    authz.require(ctx.caller, Permission.DETAINER_LODGE)
     at = ctx.when(cmd.at)
     with ctx.uow() as uow:
-        detainer = loading.detainer(uow, cmd.detainer_id)
+        detainer = _detainer(uow, ctx, cmd.detainer_id)
+        detainer.amend(
+            at=at,
+            reason=cmd.reason,
+            actor=cmd.actor,
+            form=cmd.form,
+            probable_cause=cmd.probable_cause,
+            warrant=cmd.warrant,
+            requests=cmd.requests,
+        )
+        uow.detainers.save(detainer)
+        trail.success(uow, detainer.id)
+        uow.commit()
+    return detainer
+
+
+@audited("detainer.cancel", "detainer", "detainer_id")
+def cancel_detainer(cmd: c.CancelDetainer, ctx: Context, trail: Trail) -> Detainer:
+    """The agency withdraws the detainer; a hold on it ends at once and the person is released."""
+    authz.require(ctx.caller, Permission.DETAINER_LODGE)
+    at = ctx.when(cmd.at)
+    with ctx.uow() as uow:
+        detainer = _detainer(uow, ctx, cmd.detainer_id)
         was_holding = detainer.state is DetainerState.ON_HOLD
         detainer.cancel(at=at, reason=cmd.reason, actor=cmd.actor)
         uow.detainers.save(detainer)
@@ -160,42 +211,69 @@ def cancel_detainer(cmd: c.CancelDetainer, ctx: Context) -> Detainer:
             _end_custody_unless_held(
                 uow, booking, at=at, reason=ReleaseReason.DETAINER_CANCELLED, actor=cmd.actor
             )
+        trail.success(uow, detainer.id)
         uow.commit()
     return detainer
 
 
-def mark_not_in_custody(cmd: c.MarkNotInCustody, ctx: Context) -> Detainer:
+@audited("detainer.not_in_custody", "detainer", "detainer_id")
+def mark_not_in_custody(cmd: c.MarkNotInCustody, ctx: Context, trail: Trail) -> Detainer:
     """The facility answers that the person is not in its custody."""
+    authz.require(ctx.caller, Permission.DETAINER_HANDLE)
     at = ctx.when(cmd.at)
     with ctx.uow() as uow:
-        detainer = loading.detainer(uow, cmd.detainer_id)
+        detainer = _detainer(uow, ctx, cmd.detainer_id)
         detainer.mark_not_in_custody(at=at, reason=cmd.reason, actor=cmd.actor)
         uow.detainers.save(detainer)
+        trail.success(uow, detainer.id)
         uow.commit()
     return detainer
 
 
-def record_agency_arrest(cmd: c.RecordAgencyArrest, ctx: Context) -> Detainer:
+@audited("detainer.agency_arrest", "detainer", "detainer_id")
+def record_agency_arrest(cmd: c.RecordAgencyArrest, ctx: Context, trail: Trail) -> Detainer:
     """The agency records that it arrested the released person later, elsewhere."""
+    authz.require(ctx.caller, Permission.AGENCY_ARREST)
     at = ctx.when(cmd.at)
     with ctx.uow() as uow:
-        detainer = loading.detainer(uow, cmd.detainer_id)
+        detainer = _detainer(uow, ctx, cmd.detainer_id)
         detainer.record_agency_arrest(arrest_date=cmd.arrest_date, at=at, actor=cmd.actor)
         uow.detainers.save(detainer)
+        trail.success(uow, detainer.id)
         uow.commit()
     return detainer
 
 
-def check_hold_deadlines(cmd: c.CheckHoldDeadlines, ctx: Context) -> list[Detainer]:
+@audited("hold.check", "hold", None)
+def check_hold_deadlines(cmd: c.CheckHoldDeadlines, ctx: Context, trail: Trail) -> list[Detainer]:
     """Record a violation for every hold open past its deadline (once each). Returns them."""
+    authz.require(ctx.caller, Permission.HOLD_CHECK)
     now = ctx.when(cmd.at)
     with ctx.uow() as uow:
-        overdue = list(uow.detainers.overdue_holds(now))
+        overdue = [
+            d for d in uow.detainers.overdue_holds(now) if authz.sees_detainer(ctx.caller, d)
+        ]
         for detainer in overdue:
             detainer.record_overrun(now=now, actor=cmd.actor)
             uow.detainers.save(detainer)
+        trail.success(uow, "overdue", detail=f"recorded={len(overdue)}")
         uow.commit()
     return overdue
+
+
+def _detainer(uow: UnitOfWork, ctx: Context, detainer_id: str) -> Detainer:
+    """The detainer, if the caller's tenant may see it; otherwise not found."""
+    return authz.visible_detainer(ctx.caller, uow.detainers.get(detainer_id), detainer_id)
+
+
+def _not_the_lodging_officer(ctx: Context, detainer: Detainer) -> None:
+    """Separation of duties: whoever lodged a detainer cannot record the facility's decision on it."""
+    if ctx.caller.kind is not PrincipalKind.SYSTEM and detainer.lodged_by == ctx.caller.name:
+        raise Forbidden(
+            ctx.caller.role.value,
+            Permission.DETAINER_REVIEW.value,
+            detail=f"[{ctx.caller.name}] lodged detainer [{detainer.id}] and cannot also decide on it",
+        )
 
 
 def _booking_id(detainer: Detainer) -> str:

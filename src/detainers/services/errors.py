@@ -14,6 +14,14 @@ class NotFound(ServiceError, LookupError):
         super().__init__(f"no {kind} [{key}]")
 
 
+class OutsideTenant(NotFound):
+    """The record exists but lies outside the caller's tenant.
+
+    The caller is told exactly what a missing record would tell them (its
+    existence is not disclosed); the audit trail records a denial.
+    """
+
+
 class AlreadyExists(ServiceError):
     def __init__(self, kind: str, key: str) -> None:
         self.kind = kind
@@ -39,3 +47,19 @@ class AmbiguousIdentity(ServiceError):
 
     def __init__(self, identifiers: str, person_ids: str) -> None:
         super().__init__(f"identifiers [{identifiers}] belong to different persons [{person_ids}]")
+
+
+class Forbidden(ServiceError, PermissionError):
+    """The caller's role does not grant the permission the command needs."""
+
+    def __init__(self, role: str, permission: str, *, detail: str | None = None) -> None:
+        self.role = role
+        self.permission = permission
+        super().__init__(detail or f"role [{role}] does not have permission [{permission}]")
+
+
+class Unauthenticated(ServiceError):
+    """No valid credentials: wrong password or code, locked, disabled, expired or revoked."""
+
+    def __init__(self, detail: str = "the credentials were not accepted") -> None:
+        super().__init__(detail)

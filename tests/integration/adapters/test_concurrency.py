@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine
 
 from detainers.adapters.db.unit_of_work import SqlUnitOfWorkFactory
@@ -28,6 +30,8 @@ def _one_received_detainer(engine: Engine) -> None:
 def test_two_clerks_reviewing_one_detainer_at_once_one_wins_and_the_other_is_told(
     engine: Engine,
 ) -> None:
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite units of work take turns (BEGIN IMMEDIATE): two cannot read at once")
     _one_received_detainer(engine)
     both_have_read = threading.Barrier(2, timeout=30)
     outcomes: dict[str, object] = {}
@@ -84,3 +88,51 @@ def test_two_clerks_reviewing_one_detainer_at_once_one_wins_and_the_other_is_tol
         ]
         assert reviews == winners
         assert len(uow.detainers.events("d-1")) == 3
+
+
+def test_on_sqlite_a_second_writer_waits_its_turn_and_then_sees_the_first_ones_work(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL runs units of work side by side (see the test above)")
+    _one_received_detainer(engine)
+    first_holds_the_lock = threading.Event()
+    release = threading.Event()
+    seen: dict[str, object] = {}
+
+    def first() -> None:
+        with SqlUnitOfWorkFactory(engine)() as uow:
+            stored = uow.detainers.get("d-1")
+            assert stored is not None
+            first_holds_the_lock.set()
+            release.wait(timeout=10)
+            decision = decide(
+                decision_id="dec-first",
+                evaluation=evaluation(),
+                requests=stored.requests,
+                choice=ReviewChoice.HONOR,
+                decided_by="clerk-a",
+                decided_at=stored.lodged_at + timedelta(days=1),
+                override_reason="test",
+            )
+            stored.review(decision=decision, actor="clerk-a")
+            uow.detainers.save(stored)
+            uow.commit()
+
+    def second() -> None:
+        first_holds_the_lock.wait(timeout=10)
+        with SqlUnitOfWorkFactory(engine)() as uow:  # waits here until the first commits
+            stored = uow.detainers.get("d-1")
+            seen["decided_by"] = (
+                None if stored is None or stored.decision is None else stored.decision.decided_by
+            )
+
+    a, b = threading.Thread(target=first), threading.Thread(target=second)
+    a.start()
+    b.start()
+    first_holds_the_lock.wait(timeout=10)
+    time.sleep(0.3)  # the second is at its BEGIN by now; with a plain BEGIN it would read stale
+    release.set()
+    a.join(timeout=30)
+    b.join(timeout=30)
+    assert seen == {"decided_by": "clerk-a"}

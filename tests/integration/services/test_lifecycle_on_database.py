@@ -137,12 +137,14 @@ def test_a_honored_detainer_is_held_at_release_then_transferred(engine: Engine) 
         ctx,
     )
 
-    story = queries.detainer_timeline(ctx, detainer_id)
+    story = queries.detainer_timeline(detainer_id, ctx)
     assert story.detainer.state is DetainerState.TRANSFERRED
+    # Honoring took up notice: the agency is told at once when the person becomes releasable.
     assert [e.to_state for e in story.events] == [
         "unmatched",
         "received",
         "honored",
+        "release_notified",
         "on_hold",
         "transferred",
     ]
@@ -192,7 +194,7 @@ def test_a_declined_detainer_is_released_with_the_person_and_a_later_arrest_is_r
         ),
         ctx,
     )
-    story = queries.detainer_timeline(ctx, detainer_id)
+    story = queries.detainer_timeline(detainer_id, ctx)
     assert story.detainer.state is DetainerState.RELEASED
     assert story.detainer.closed_at == released
     assert story.detainer.agency_arrest_date == date(2024, 4, 4)
@@ -233,7 +235,7 @@ def test_a_detainer_lodged_before_the_booking_waits_unmatched_then_attaches(engi
         ctx,
     )
     detainer_id = _lodge(ctx, {IdentifierKind.A_NUMBER: "A012345678"}, days=-1)
-    assert queries.detainer_timeline(ctx, detainer_id).detainer.state is DetainerState.UNMATCHED
+    assert queries.detainer_timeline(detainer_id, ctx).detainer.state is DetainerState.UNMATCHED
     bookings.record_booking(
         c.RecordBooking(
             facility_code="CT-HCC",
@@ -247,6 +249,6 @@ def test_a_detainer_lodged_before_the_booking_waits_unmatched_then_attaches(engi
         ),
         ctx,
     )
-    story = queries.detainer_timeline(ctx, detainer_id)
+    story = queries.detainer_timeline(detainer_id, ctx)
     assert story.detainer.state is DetainerState.RECEIVED
     assert story.events[-1].reason == "matched by a_number"

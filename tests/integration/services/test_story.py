@@ -46,7 +46,7 @@ def test_the_connecticut_story_is_a_decline_required_by_state_law_then_an_agency
     ctx = _context(engine)
     replayed = replay_connecticut(ctx)
     assert replayed.written_now
-    story = queries.detainer_timeline(ctx, replayed.detainer_id)
+    story = queries.detainer_timeline(replayed.detainer_id, ctx)
 
     assert [e.to_state for e in story.events] == [
         "unmatched",

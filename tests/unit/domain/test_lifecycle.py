@@ -23,7 +23,7 @@ from detainers.domain.lifecycle import (
     allowed_from,
     next_state,
 )
-from detainers.domain.vocabulary import ReleaseReason, ReviewChoice
+from detainers.domain.vocabulary import ReleaseReason, ReviewChoice, Warrant
 from tests.unit.builders import CLERK, HOURS, T0, decision, detainer_in
 
 S = DetainerState
@@ -70,6 +70,10 @@ EXPECTED: dict[DetainerState, dict[LifecycleAction, DetainerState]] = {
 for _state, _moves in EXPECTED.items():
     if _state not in TERMINAL_STATES:
         _moves[A.CANCEL] = S.CANCELLED
+# New terms need a new review; a hold runs on the terms it started with.
+EXPECTED[S.UNMATCHED][A.AMEND] = S.UNMATCHED
+for _state in (S.RECEIVED, S.HONORED, S.NOTIFY_ONLY, S.DECLINED, S.CONFLICT, S.RELEASE_NOTIFIED):
+    EXPECTED[_state][A.AMEND] = S.RECEIVED
 
 FINAL = {S.TRANSFERRED, S.RELEASED, S.RELEASED_AT_DEADLINE, S.CANCELLED, S.NOT_IN_CUSTODY}
 
@@ -163,6 +167,18 @@ ALLOWED_FROM = [
         ),
     ),
     (A.CANCEL, tuple(s for s in DetainerState if s not in FINAL)),
+    (
+        A.AMEND,
+        (
+            S.UNMATCHED,
+            S.RECEIVED,
+            S.HONORED,
+            S.NOTIFY_ONLY,
+            S.DECLINED,
+            S.CONFLICT,
+            S.RELEASE_NOTIFIED,
+        ),
+    ),
 ]
 
 
@@ -225,6 +241,7 @@ _EVENT = {
     A.TRANSFER: ev.DetainerTransferred,
     A.RELEASE: ev.SubjectReleased,
     A.RELEASE_AT_DEADLINE: ev.ReleasedAtDeadline,
+    A.AMEND: ev.DetainerAmended,
     A.CANCEL: ev.DetainerCancelled,
     A.MARK_NOT_IN_CUSTODY: ev.MarkedNotInCustody,
 }
@@ -254,6 +271,10 @@ def _perform(detainer: Detainer, action: LifecycleAction, at: datetime) -> None:
         detainer.release(at=at, reason=ReleaseReason.BOND_POSTED, actor=CLERK)
     elif action is A.RELEASE_AT_DEADLINE:
         detainer.release_at_deadline(at=at, actor=CLERK)
+    elif action is A.AMEND:
+        detainer.amend(
+            at=at, reason="a judge signed a warrant", actor=CLERK, warrant=Warrant.JUDICIAL
+        )
     elif action is A.CANCEL:
         detainer.cancel(at=at, reason="withdrawn by the field office", actor=CLERK)
     else:
@@ -282,6 +303,8 @@ def test_every_legal_transition_of_a_detainer_appends_one_event_saying_who_when_
     assert event.sequence == detainer.last_sequence == 2
     if action is A.CANCEL:
         assert event.reason == "withdrawn by the field office"
+    if action is A.AMEND:
+        assert event.reason == "a judge signed a warrant"
     if action is A.MARK_NOT_IN_CUSTODY:
         assert event.reason == "no such person here"
 

@@ -44,6 +44,15 @@ EXPECTED = {
         "versions.2020-01-01.hold_windows[0].hours",
         "must be whole days",
     ),
+    "bad_notice_trigger.yaml": ("versions.0.notices.0.when", "'detainer_received'"),
+    "notice_id_prefix.yaml": (
+        "versions.2020-01-01.notices[0].id",
+        "[notice.copy] does not start with [us-zz.]",
+    ),
+    "notice_unknown_key.yaml": (
+        "versions.0.notices.0.deadline_hours",
+        "Extra inputs are not permitted",
+    ),
 }
 
 

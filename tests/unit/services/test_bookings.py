@@ -66,7 +66,7 @@ def test_a_booking_at_an_unknown_facility_is_refused_naming_it() -> None:
     before = world.snapshot()
     with pytest.raises(NotFound, match=r"^no facility \[CT-NOWHERE\]$"):
         world.book(facility="CT-NOWHERE")
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 def test_an_open_booking_number_cannot_be_used_twice_at_one_facility() -> None:
@@ -75,7 +75,7 @@ def test_an_open_booking_number_cannot_be_used_twice_at_one_facility() -> None:
     before = world.snapshot()
     with pytest.raises(AlreadyExists, match=rf"^open booking \[{FACILITY}/B-1\] already exists$"):
         world.book("B-1", fbi_number="FBI-2002")
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 def test_a_person_already_booked_at_the_facility_cannot_be_booked_again_under_another_number() -> (
@@ -86,7 +86,7 @@ def test_a_person_already_booked_at_the_facility_cannot_be_booked_again_under_an
     before = world.snapshot()
     with pytest.raises(AlreadyExists, match=rf"^open booking for person \[{FACILITY}/"):
         world.book("B-2", fbi_number="FBI-1001")
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 def test_a_released_booking_number_may_be_used_again() -> None:
@@ -113,7 +113,7 @@ def test_identifiers_that_name_two_different_people_are_refused_and_nothing_is_w
     with pytest.raises(AmbiguousIdentity) as raised:
         world.book("B-3", fbi_number="FBI-1001", a_number="A012345678")
     assert "a_number=A012345678, fbi_number=FBI-1001" in str(raised.value)
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 @pytest.mark.parametrize("kind", ["fbi_number", "state_id", "a_number", "booking_number"])
@@ -290,7 +290,7 @@ def test_marking_a_released_person_releasable_is_refused_and_writes_nothing() ->
     before = world.snapshot()
     with pytest.raises(BookingClosed, match=rf"booking \[{booking.id}\] ended"):
         _mark_releasable(world, booking.id)
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 def test_marking_an_unknown_booking_releasable_names_it() -> None:
@@ -389,4 +389,4 @@ def test_releasing_a_person_twice_is_refused_and_writes_nothing() -> None:
     before = world.snapshot()
     with pytest.raises(BookingClosed):
         _release(world, booking.id)
-    assert world.uow.store == before
+    assert world.snapshot() == before

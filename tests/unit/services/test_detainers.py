@@ -175,7 +175,7 @@ def test_a_detainer_from_an_unknown_agency_or_to_an_unknown_facility_is_refused(
     before = world.snapshot()
     with pytest.raises(NotFound, match=message):
         detainers.lodge_detainer(_lodge_command(**changes), world.ctx)
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 def test_a_lodging_time_without_a_zone_is_refused_naming_the_field() -> None:
@@ -209,7 +209,7 @@ def test_a_detainer_cannot_be_matched_to_a_booking_at_another_facility() -> None
             c.MatchDetainer(detainer_id=detainer.id, booking_id=elsewhere.id, actor=CLERK),
             world.ctx,
         )
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 def test_a_detainer_cannot_be_matched_to_a_closed_booking() -> None:
@@ -274,7 +274,7 @@ def test_a_review_choosing_a_hold_the_law_forbids_is_refused_and_writes_nothing(
     before = world.snapshot()
     with pytest.raises(ChoiceOutsideBounds, match=r"needs \[hold\].*\[forbidden\]"):
         world.review(detainer.id, ReviewChoice.HONOR)
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 def test_a_review_declining_a_hold_the_law_requires_needs_a_reason() -> None:
@@ -360,7 +360,7 @@ def test_a_transfer_the_law_forbids_is_refused_and_the_person_stays() -> None:
     before = world.snapshot()
     with pytest.raises(DecisionDoesNotPermit, match=r"\[transfer\] is \[forbidden\]"):
         _transfer(world, detainer.id)
-    assert world.uow.store == before
+    assert world.snapshot() == before
     assert world.booking(booking.id).in_custody
 
 
@@ -435,7 +435,7 @@ def test_releasing_at_the_deadline_before_it_comes_is_refused_and_writes_nothing
     before = world.snapshot()
     with pytest.raises(InvalidValue, match=r"^released_at: .* is before the hold's deadline"):
         _release_at_deadline(world, detainer.id)
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 def test_releasing_at_the_deadline_closes_the_detainer_and_the_booking() -> None:
@@ -536,7 +536,7 @@ def test_cancelling_a_closed_detainer_is_refused_as_terminal() -> None:
     before = world.snapshot()
     with pytest.raises(TerminalState, match=r"cannot \[cancel\] from state \[cancelled\]"):
         _cancel(world, detainer.id)
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 def test_a_detainer_for_someone_not_in_custody_is_closed_as_such() -> None:
@@ -597,7 +597,7 @@ def test_an_agency_arrest_before_the_person_was_released_is_refused() -> None:
     before = world.snapshot()
     with pytest.raises(InvalidValue, match=r"needs a released person; detainer is \[declined\]"):
         _arrest(world, detainer.id, date(2024, 4, 4))
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 def test_an_agency_arrest_dated_before_the_release_is_refused() -> None:
@@ -653,4 +653,4 @@ def test_a_command_on_an_unknown_detainer_is_refused_naming_it(command: str) -> 
         _COMMANDS[command]("det-404", world.ctx)
     assert (raised.value.kind, raised.value.key) == ("detainer", "det-404")
     assert isinstance(raised.value, ServiceError)
-    assert world.uow.store == before
+    assert world.snapshot() == before

@@ -3,11 +3,12 @@
 A hypothesis state machine books people, lodges detainers (matched or not),
 reviews them under a law that changes at random, serves, notifies, marks
 people releasable, moves the clock (past deadlines too), checks deadlines,
-releases, transfers, cancels and records agency arrests. Refusals (domain and
+releases, transfers, amends, cancels and records agency arrests. Refusals (domain and
 service errors) are allowed outcomes and must write nothing; any other
 exception fails. After every step the committed store must show:
 
 - no detainer on hold without a decision that permits a hold, nor without an open hold;
+- a detainer waiting for review (unmatched or received, amended or not) carries no decision;
 - every hold's deadline after its start, and no later than its legal end and the facility's limit;
 - every hold open past its deadline at the last deadline check has a violation event;
 - every hold that ended after its deadline has a violation event;
@@ -35,6 +36,7 @@ from hypothesis.stateful import (
 )
 
 from detainers.domain import commands as c
+from detainers.domain.audit import Outcome
 from detainers.domain.errors import DomainError
 from detainers.domain.lifecycle import DetainerState
 from detainers.domain.person import PersonName
@@ -75,6 +77,7 @@ asks = st.just(frozenset({RequestedAction.HOLD, RequestedAction.NOTIFY})) | st.f
     st.sampled_from(RequestedAction), min_size=1
 )
 REVIEWABLE = (S.RECEIVED, S.HONORED, S.NOTIFY_ONLY, S.DECLINED, S.CONFLICT)
+AMENDABLE = (S.UNMATCHED, *REVIEWABLE, S.RELEASE_NOTIFIED)
 minutes = st.one_of(
     st.sampled_from([1, 30, 12 * 60, 24 * 60, 47 * 60, 48 * 60, 49 * 60, 72 * 60]),
     st.integers(min_value=0, max_value=5 * 24 * 60),
@@ -101,14 +104,21 @@ class DetainerLifecycle(RuleBasedStateMachine):
     # -- running a command -----------------------------------------------------------
 
     def _run(self, command: Callable[[], object]) -> object | None:
-        """Run `command`; a refusal is a fine outcome but must leave the store as it was."""
+        """Run `command`; a refusal is a fine outcome but must leave the store as it was.
+
+        The one thing a refusal writes is its audit record, in a unit of its own.
+        """
         first_unit = len(self.uow.made)
+        audited = len(self.uow.store.audit)
         try:
             return command()
         except (DomainError, ServiceError):
-            # The fake publishes only on commit, so a refusal must not have committed.
-            units = self.uow.made[first_unit:]
-            assert all(u.commits == 0 for u in units), "a refused command wrote something"
+            # The fake publishes only on commit, so the refused work must not have committed.
+            *work, record = self.uow.made[first_unit:]
+            assert all(u.commits == 0 for u in work), "a refused command wrote something"
+            assert record.commits == 1
+            (failure,) = self.uow.store.audit[audited:]
+            assert failure.entry.outcome is not Outcome.SUCCESS
             return None
 
     def _detainer(self, target: tuple[int, int], *states: DetainerState) -> str:
@@ -411,6 +421,27 @@ class DetainerLifecycle(RuleBasedStateMachine):
         )
 
     @precondition(lambda self: self.detainer_ids)
+    @rule(detainer=targets, warrant=st.sampled_from(Warrant), requests=st.none() | asks)
+    def amend(
+        self,
+        detainer: tuple[int, int],
+        warrant: Warrant,
+        requests: frozenset[RequestedAction] | None,
+    ) -> None:
+        self._run(
+            lambda: detainers.amend_detainer(
+                c.AmendDetainer(
+                    detainer_id=self._detainer(detainer, *AMENDABLE),
+                    reason="new terms",
+                    actor=AGENT,
+                    warrant=warrant,
+                    requests=requests,
+                ),
+                self.ctx,
+            )
+        )
+
+    @precondition(lambda self: self.detainer_ids)
     @rule(detainer=targets)
     def cancel(self, detainer: tuple[int, int]) -> None:
         self._run(
@@ -463,6 +494,12 @@ class DetainerLifecycle(RuleBasedStateMachine):
             if d.state is S.ON_HOLD:
                 assert d.decision is not None, f"{d.id}: on hold without a decision"
                 assert d.decision.permits(Action.HOLD), f"{d.id}: on hold, hold not permitted"
+
+    @invariant()
+    def no_decision_waits_for_review(self) -> None:
+        for d in self.uow.store.detainers.values():
+            if d.state in (S.UNMATCHED, S.RECEIVED):
+                assert d.decision is None, f"{d.id}: [{d.state}] with a decision"
 
     @invariant()
     def every_hold_ends_by_the_law_and_the_facility(self) -> None:

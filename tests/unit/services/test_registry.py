@@ -58,7 +58,7 @@ def test_registering_an_agency_twice_is_refused_naming_its_code() -> None:
         registry.register_agency(
             c.RegisterAgency(code=AGENCY, name="Another office", jurisdiction="US"), world.ctx
         )
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 def test_registering_a_facility_twice_is_refused_naming_its_code() -> None:
@@ -71,7 +71,7 @@ def test_registering_a_facility_twice_is_refused_naming_its_code() -> None:
             ),
             world.ctx,
         )
-    assert world.uow.store == before
+    assert world.snapshot() == before
 
 
 def test_an_agency_in_an_unknown_jurisdiction_is_refused_and_not_stored() -> None:
@@ -113,4 +113,4 @@ def test_a_malformed_facility_is_refused_before_anything_is_written() -> None:
             ),
             world.ctx,
         )
-    assert world.uow.store == before
+    assert world.snapshot() == before

@@ -36,4 +36,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # IMMEDIATE: take the write lock at the start, so writers queue (up to the busy
+    # timeout) instead of failing when two read the same snapshot and then both write.
+    # Every unit of work may write (reads leave an audit record), so all take turns.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -30,7 +30,7 @@ from detainers.domain.vocabulary import (
     IdentifierKind,
 )
 from detainers.services.errors import ConcurrencyConflict
-from detainers.services.ports import DetainerFilter
+from detainers.services.ports import BookingFilter, DetainerFilter
 
 
 class SqlJurisdictions:
@@ -165,7 +165,7 @@ class SqlBookings:
     def save(self, booking: Booking) -> None:
         values = rows.booking_row(booking)
         values["version"] = booking.version + 1
-        _versioned_update(
+        versioned_update(
             self._conn,
             update(t.booking)
             .where(t.booking.c.id == booking.id, t.booking.c.version == booking.version)
@@ -192,6 +192,18 @@ class SqlBookings:
             t.booking.c.facility_code == facility_code, t.booking.c.person_id == person_id
         )
 
+    def list(self, where: BookingFilter) -> Sequence[Booking]:
+        query = select(t.booking.c.id).order_by(t.booking.c.id).limit(where.limit)
+        if where.facility_code is not None:
+            query = query.where(t.booking.c.facility_code == where.facility_code)
+        if where.in_custody is not None:
+            released = t.booking.c.released_at
+            query = query.where(released.is_(None) if where.in_custody else released.is_not(None))
+        if where.after is not None:
+            query = query.where(t.booking.c.id > where.after)
+        ids = self._conn.execute(query).scalars().all()
+        return [b for b in (self.get(i) for i in ids) if b is not None]
+
 
 class SqlDetainers:
     def __init__(self, conn: Connection) -> None:
@@ -199,6 +211,10 @@ class SqlDetainers:
         self._seen: dict[str, Detainer] = {}
         self._stored_decision: dict[str, str | None] = {}
         self._stored_hold: dict[str, bool] = {}
+        self._saved_events: list[DetainerEvent] = []
+
+    def saved_events(self) -> Sequence[DetainerEvent]:
+        return list(self._saved_events)
 
     def add(self, detainer: Detainer) -> None:
         self._conn.execute(insert(t.detainer).values(**rows.detainer_row(detainer)))
@@ -216,7 +232,7 @@ class SqlDetainers:
     def save(self, detainer: Detainer) -> None:
         values = rows.detainer_row(detainer)
         values["version"] = detainer.version + 1
-        _versioned_update(
+        versioned_update(
             self._conn,
             update(t.detainer)
             .where(t.detainer.c.id == detainer.id, t.detainer.c.version == detainer.version)
@@ -332,6 +348,7 @@ class SqlDetainers:
                 self._conn.execute(insert(t.hold).values(**values))
                 self._stored_hold[detainer.id] = True
         if detainer.new_events:
+            self._saved_events.extend(detainer.new_events)
             self._conn.execute(
                 insert(t.detainer_event), [rows.event_row(e) for e in detainer.new_events]
             )
@@ -349,7 +366,7 @@ def is_write_conflict(error: OperationalError) -> bool:
     return sqlstate.startswith("40") or "database is locked" in str(error.orig).lower()
 
 
-def _versioned_update(
+def versioned_update(
     conn: Connection, statement: Update, *, kind: str, key: str, version: int
 ) -> None:
     """Run an update guarded by `version`; anything but one changed row is a conflict."""

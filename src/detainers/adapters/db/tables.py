@@ -8,12 +8,14 @@ deletes on both databases.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -241,4 +243,175 @@ detainer_event = Table(
     Column("payload", JSONDocument, nullable=False),
     UniqueConstraint("detainer_id", "sequence"),
     Index("ix_detainer_event_occurred_at", "occurred_at"),
+)
+
+# -- accounts, keys, sessions, audit, idempotency ---------------------------------------
+
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("role", String(WORD), nullable=False),
+    Column("facility_code", String(CODE), ForeignKey("facility.code"), nullable=True),
+    Column("agency_code", String(CODE), ForeignKey("agency.code"), nullable=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("totp_secret", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime, nullable=True),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("last_totp_step", BigInteger, nullable=True),
+    Column("version", Integer, nullable=False),
+)
+
+user_session = Table(
+    "user_session",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("user_id", String(ID), ForeignKey("app_user.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+)
+
+api_key = Table(
+    "api_key",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("role", String(WORD), nullable=False),
+    Column("facility_code", String(CODE), ForeignKey("facility.code"), nullable=True),
+    Column("agency_code", String(CODE), ForeignKey("agency.code"), nullable=True),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+audit_record = Table(
+    "audit_record",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("actor", String(200), nullable=False),
+    Column("actor_kind", String(WORD), nullable=False),
+    Column("role", String(WORD), nullable=False),
+    Column("organization", String(CODE), nullable=False),
+    Column("action", String(80), nullable=False),
+    Column("object_type", String(WORD), nullable=False),
+    Column("object_id", String(200), nullable=False),
+    Column("outcome", String(WORD), nullable=False),
+    Column("client", String(100), nullable=False),
+    Column("request_id", String(100), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("previous_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# The chain's head: one row, locked by each writer, so records are sealed one after another.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+idempotency_record = Table(
+    "idempotency_record",
+    metadata,
+    Column("principal_id", String(ID), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("action", String(80), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("object_id", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# -- notifications: endpoints, the outbox (and in-app inbox), attempts, timers -----------
+
+endpoint = Table(
+    "endpoint",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("audience", String(WORD), nullable=False),
+    Column("owner_code", String(CODE), nullable=False),
+    Column("channel", String(WORD), nullable=False),
+    Column("target", String(2000), nullable=False),
+    Column("secret", String(200), nullable=True),
+    Column("previous_secret", String(200), nullable=True),
+    Column("previous_until", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("audience", "owner_code", "channel"),
+)
+
+message = Table(
+    "message",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("type", String(80), nullable=False),
+    Column("audience", String(WORD), nullable=False),
+    Column("recipient", String(CODE), nullable=False),
+    Column("channel", String(WORD), nullable=False),
+    Column("subject", String(ID), nullable=False),
+    Column("data", JSONDocument, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("status", String(WORD), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("acknowledged_at", UTCDateTime, nullable=True),
+    Column("acknowledged_by", String(200), nullable=True),
+    Index("ix_message_status_due_at", "status", "due_at"),
+    Index("ix_message_recipient", "audience", "recipient", "channel", "created_at"),
+    Index("ix_message_subject", "subject"),
+)
+
+delivery_attempt = Table(
+    "delivery_attempt",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", String(ID), ForeignKey("message.id"), nullable=False, index=True),
+    Column("attempted_at", UTCDateTime, nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+)
+
+timer = Table(
+    "timer",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("kind", String(WORD), nullable=False),
+    Column("detainer_id", String(ID), ForeignKey("detainer.id"), nullable=False, index=True),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("data", JSONDocument, nullable=False),
+    Column("fired_at", UTCDateTime, nullable=True),
+    Index("ix_timer_fired_at_due_at", "fired_at", "due_at"),
+)
+
+# -- notices to the person: printable, stored with the detainer, served by staff ----------
+
+person_notice = Table(
+    "person_notice",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("detainer_id", String(ID), ForeignKey("detainer.id"), nullable=False, index=True),
+    Column("notice_id", String(120), nullable=False),
+    Column("trigger", String(WORD), nullable=False),
+    Column("citation", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("status", String(WORD), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("pdf", LargeBinary, nullable=True),
+    Column("served_at", UTCDateTime, nullable=True),
+    Column("served_by", String(200), nullable=True),
 )

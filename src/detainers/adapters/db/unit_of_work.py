@@ -15,6 +15,15 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from detainers.adapters.db.access import (
+    SqlApiKeys,
+    SqlAudit,
+    SqlIdempotency,
+    SqlSessions,
+    SqlUsers,
+)
+from detainers.adapters.db.outbox import SqlEndpoints, SqlMessages, SqlTimers
+from detainers.adapters.db.person_notices import SqlPersonNotices
 from detainers.adapters.db.repositories import (
     SqlAgencies,
     SqlBookings,
@@ -24,6 +33,7 @@ from detainers.adapters.db.repositories import (
     SqlPersons,
     is_write_conflict,
 )
+from detainers.adapters.db.stats import SqlStats
 from detainers.services.errors import ConcurrencyConflict
 
 
@@ -34,6 +44,16 @@ class SqlUnitOfWork:
     persons: SqlPersons
     bookings: SqlBookings
     detainers: SqlDetainers
+    audit: SqlAudit
+    users: SqlUsers
+    api_keys: SqlApiKeys
+    sessions: SqlSessions
+    idempotency: SqlIdempotency
+    messages: SqlMessages
+    timers: SqlTimers
+    endpoints: SqlEndpoints
+    stats: SqlStats
+    person_notices: SqlPersonNotices
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -49,6 +69,16 @@ class SqlUnitOfWork:
         self.persons = SqlPersons(conn)
         self.bookings = SqlBookings(conn)
         self.detainers = SqlDetainers(conn)
+        self.audit = SqlAudit(conn)
+        self.users = SqlUsers(conn)
+        self.api_keys = SqlApiKeys(conn)
+        self.sessions = SqlSessions(conn)
+        self.idempotency = SqlIdempotency(conn)
+        self.messages = SqlMessages(conn)
+        self.timers = SqlTimers(conn)
+        self.endpoints = SqlEndpoints(conn)
+        self.stats = SqlStats(conn)
+        self.person_notices = SqlPersonNotices(conn)
         return self
 
     def __exit__(
@@ -100,9 +130,13 @@ def _is_uniqueness(error: IntegrityError) -> bool:
 
 
 def _constraint(error: IntegrityError) -> str:
+    """The constraint's name (PostgreSQL) or its columns (SQLite); never the rest of the driver's text."""
     diag = getattr(error.orig, "diag", None)
     name = getattr(diag, "constraint_name", None)
-    return str(name) if name else str(error.orig).strip().splitlines()[0]
+    if name:
+        return str(name)
+    _, found, columns = str(error.orig).partition("constraint failed: ")
+    return columns.strip().splitlines()[0] if found and columns.strip() else "a unique key"
 
 
 class SqlUnitOfWorkFactory:

@@ -17,7 +17,7 @@ from enum import Enum
 from detainers.adapters.synthetic._draw import Deck, Weighted, skewed, span
 from detainers.adapters.synthetic.story import Plan, Story
 from detainers.domain.lifecycle import DetainerState
-from detainers.domain.vocabulary import Action, FacilityType, ReleaseReason, ReviewChoice
+from detainers.domain.vocabulary import Action, FacilityType, ReleaseReason, ReviewChoice, Warrant
 
 S = DetainerState
 F = FacilityType
@@ -248,6 +248,14 @@ def notify_released(s: Story) -> None:
 def declined_released(s: Story) -> None:
     s.arrive()
     s.review(C.DECLINE, transfer=False)
+    if (
+        s.rng.random() < 0.15
+        and s.detainer.state is S.DECLINED
+        and s.detainer.warrant is not Warrant.JUDICIAL
+    ):
+        # Some agencies answer a decline with a judge's warrant; the facility decides again.
+        s.amend_to_judicial_warrant()
+        s.review(C.NOTIFY_ONLY if s.rng.random() < 0.5 else C.DECLINE, transfer=False, second=True)
     s.release(s.plan.releasable_at)
 
 

@@ -20,7 +20,7 @@ from detainers.adapters.synthetic.rulings import Subject, review_decision
 from detainers.domain.decision import Decision
 from detainers.domain.detainer import Detainer
 from detainers.domain.lifecycle import DetainerState
-from detainers.domain.vocabulary import Action, ReleaseReason, ReviewChoice
+from detainers.domain.vocabulary import Action, ReleaseReason, ReviewChoice, Warrant
 
 S = DetainerState
 MATCHER = "system/matcher"
@@ -117,6 +117,21 @@ class Story:
         )
         self.detainer.review(decision=decision, actor=actor)
         self.decisions.append(decision)
+
+    def amend_to_judicial_warrant(self) -> None:
+        """The agency, told no, obtains a judge's warrant and amends (the engine's usual remedy)."""
+        window = (self.plan.second_review_at - self.plan.review_at).total_seconds()
+        at = self._due(
+            self.plan.review_at + timedelta(seconds=int(window * self.rng.uniform(0.2, 0.8)))
+        )
+        if at is None:
+            return
+        self.detainer.amend(
+            at=at,
+            reason="judicial warrant obtained",
+            actor=self._agent,
+            warrant=Warrant.JUDICIAL,
+        )
 
     def notify(self) -> None:
         """Tell the agency of the release; now and then a first estimate is corrected."""

@@ -12,7 +12,21 @@ import typer
 from rich.console import Console
 
 from detainers.config import load_settings
-from detainers.entrypoints.cli import db, demo, detainers, holds, policy, story
+from detainers.entrypoints.cli import (
+    audit,
+    db,
+    demo,
+    detainers,
+    endpoints,
+    holds,
+    inbox,
+    keys,
+    policy,
+    serve,
+    story,
+    users,
+    worker,
+)
 from detainers.entrypoints.cli.errors import exit_code_for, message_for
 
 app = typer.Typer(
@@ -28,6 +42,13 @@ app.add_typer(detainers.app, name="detainers")
 app.add_typer(policy.app, name="policy")
 app.add_typer(holds.app, name="holds")
 app.add_typer(story.app, name="story")
+app.add_typer(users.app, name="users")
+app.add_typer(keys.app, name="keys")
+app.add_typer(audit.app, name="audit")
+app.add_typer(serve.app, name="serve")
+app.add_typer(worker.app, name="worker")
+app.add_typer(endpoints.app, name="endpoints")
+app.add_typer(inbox.app, name="inbox")
 
 
 @app.callback()

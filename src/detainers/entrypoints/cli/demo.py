@@ -6,21 +6,32 @@ jurisdiction codes are real.
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
+import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from detainers.adapters.db import migrate
 from detainers.adapters.synthetic import WorldSummary, existing_detainers, seed_world
+from detainers.adapters.synthetic.traffic import Traffic
+from detainers.bootstrap import Application, bootstrap, sender
+from detainers.domain.access import Role
 from detainers.domain.commands import CheckHoldDeadlines
+from detainers.domain.errors import DomainError
+from detainers.domain.lifecycle import DetainerState
+from detainers.entrypoints.api.app import create_app
 from detainers.entrypoints.cli import render
 from detainers.entrypoints.cli.common import application, console, print_json
 from detainers.entrypoints.cli.holds import CHECKER
-from detainers.services import queries
+from detainers.entrypoints.worker import Worker
+from detainers.services import accounts, notices, queries, registry
 from detainers.services.detainers import check_hold_deadlines
+from detainers.services.errors import ServiceError
+from detainers.services.ports import DetainerFilter
 
 app = typer.Typer(help="The synthetic demo world.", no_args_is_help=True)
 
@@ -125,10 +136,102 @@ def run(
             return
         out.print(
             render.timeline(
-                queries.detainer_timeline(wired.context, example), wired.context.clock.now()
+                queries.detainer_timeline(example, wired.context), wired.context.clock.now()
             )
         )
         out.print(
             f"\nDatabase: {wired.settings.resolved_database_url}\n"
             f"More: `detainers detainers list`, `detainers detainers show ID [--json]`."
         )
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")] = 8000,
+    every: Annotated[
+        float, typer.Option(min=0.5, help="Seconds between synthetic bookings and detainers")
+    ] = 5.0,
+    seed: Annotated[int, typer.Option(help="Random seed for the world, if one is made")] = 1,
+    detainers: Annotated[
+        int, typer.Option(min=1, help="How many detainers, if a world is made")
+    ] = 2000,
+) -> None:
+    """The API with the outbox worker on the demo world, with live synthetic traffic.
+
+    Makes a world if the database is empty, arms the alarms of its open holds,
+    mints two demo API keys (printed once), then serves: a new synthetic booking
+    and detainer every few seconds go through the real use cases, so notices,
+    hold alarms and violations flow into the in-app inboxes within a minute.
+    """
+    out = console()
+    with application(ctx) as wired:
+        migrate.upgrade(wired.engine)
+        empty = existing_detainers(wired.engine) == 0
+    if empty:
+        _seed(ctx, seed=seed, detainers=detainers, as_of=None, show_progress=True)
+    settings = ctx.obj
+    wired = bootstrap(settings)
+    armed = notices.arm_open_holds(wired.context)
+    facility, agency = _busiest(wired)
+    staff = accounts.create_key(
+        accounts.CreateKey(
+            name="demo facility staff", role=Role.FACILITY_STAFF, facility_code=facility
+        ),
+        wired.context,
+    )
+    officer = accounts.create_key(
+        accounts.CreateKey(
+            name="demo agency officer", role=Role.AGENCY_OFFICER, agency_code=agency
+        ),
+        wired.context,
+    )
+    base = f"http://{host}:{port}"
+    out.print(
+        f"Armed the alarms of {armed} open hold(s). Serving {base} (OpenAPI: {base}/openapi.json).\n"
+        f"Demo keys (shown once):\n"
+        f"  facility staff at {facility}: {staff.secret}\n"
+        f"  agency officer at {agency}:  {officer.secret}\n"
+        f"Try:\n"
+        f"  curl -s -H 'Authorization: Bearer {staff.secret}' '{base}/api/v1/inbox?open_only=true'\n"
+        f"  curl -s -H 'Authorization: Bearer {staff.secret}' {base}/api/v1/holds\n"
+        f"  curl -s -H 'Authorization: Bearer {officer.secret}' {base}/api/v1/inbox\n"
+        f"A new synthetic detainer arrives every {every:g} s. Ctrl-C stops."
+    )
+    traffic = Traffic(wired.context, facility=facility, agency=agency, seed=seed)
+    stop = threading.Event()
+
+    def drive() -> None:
+        while not stop.wait(every):
+            try:
+                traffic.step()
+            except (DomainError, ServiceError) as e:
+                out.print(f"[demo traffic] skipped a step: {e}", markup=False)
+
+    driver = threading.Thread(target=drive, name="demo-traffic", daemon=True)
+    worker = Worker(wired, sender(wired.settings))
+    driver.start()
+    try:
+        uvicorn.run(create_app(wired, worker=worker), host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
+        wired.close()
+
+
+def _busiest(wired: Application) -> tuple[str, str]:
+    """The facility with the most open holds (else the first), and an agency."""
+    held = queries.list_detainers(
+        DetainerFilter(state=DetainerState.ON_HOLD, limit=1000), wired.context
+    )
+    reference = registry.reference(wired.context)
+    counts: dict[str, int] = {}
+    for d in held:
+        counts[d.facility_code] = counts.get(d.facility_code, 0) + 1
+    facility = (
+        max(counts, key=lambda code: counts[code]) if counts else reference.facilities[0].code
+    )
+    agency = next(
+        (d.agency_code for d in held if d.facility_code == facility), reference.agencies[0].code
+    )
+    return facility, agency

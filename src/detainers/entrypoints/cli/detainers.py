@@ -38,7 +38,7 @@ def list_(
         after=after,
     )
     with application(ctx) as wired:
-        found = queries.list_detainers(wired.context, where)
+        found = queries.list_detainers(where, wired.context)
     if as_json:
         print_json([views.detainer_summary(d) for d in found])
         return
@@ -53,7 +53,7 @@ def show(
 ) -> None:
     """Show one detainer: request, custody, decision with reasons, hold, and every event."""
     with application(ctx) as wired:
-        timeline = queries.detainer_timeline(wired.context, detainer_id)
+        timeline = queries.detainer_timeline(detainer_id, wired.context)
     if as_json:
         print_json(views.timeline_view(timeline))
         return

@@ -15,8 +15,16 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from detainers.adapters.synthetic import InvalidWorldSize, WorldNotEmpty
 from detainers.config import ConfigError
 from detainers.domain.errors import DomainError, InvalidValue, VocabularyError
+from detainers.entrypoints.cli.audit import AuditChainBroken
 from detainers.policy.errors import CaseError, PackError, PolicyError, UnknownJurisdiction
-from detainers.services.errors import AlreadyExists, ConcurrencyConflict, NotFound, ServiceError
+from detainers.services.errors import (
+    AlreadyExists,
+    ConcurrencyConflict,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    Unauthenticated,
+)
 
 # Most specific first: the first class an error is an instance of decides.
 EXIT_CODES: Mapping[type[Exception], int] = MappingProxyType(
@@ -31,12 +39,15 @@ EXIT_CODES: Mapping[type[Exception], int] = MappingProxyType(
         AlreadyExists: 4,
         WorldNotEmpty: 4,
         ConcurrencyConflict: 5,
+        Forbidden: 6,
+        Unauthenticated: 6,
         DomainError: 6,
         ServiceError: 1,
         PackError: 8,
         PolicyError: 1,
         OperationalError: 7,
         ProgrammingError: 7,
+        AuditChainBroken: 9,
     }
 )
 

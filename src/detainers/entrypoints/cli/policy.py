@@ -178,6 +178,19 @@ def show(
             }
             for w in version.hold_windows
         ]
+        doc["notices"] = [
+            {
+                "id": n.id,
+                "when": n.when.value,
+                "citation": n.citation,
+                "summary": n.summary,
+                "status": n.status.value,
+                "template": n.template,
+                "languages": list(n.languages),
+                "facility_types": sorted(n.facility_types),
+            }
+            for n in version.notices
+        ]
     if as_json:
         print_json(doc)
         return
@@ -196,6 +209,14 @@ def show(
     for r in doc["rules"]:
         table.add_row(r["id"], r["action"], r["effect"], r["when"], r["citation"], r["status"])
     out.print(table)
+    if doc["notices"]:
+        notices = Table(title="Notices to the person", title_justify="left")
+        for column in ("notice", "when", "citation", "summary", "status"):
+            notices.add_column(column, overflow="fold")
+        for n in doc["notices"]:
+            only = f" (only {', '.join(n['facility_types'])})" if n["facility_types"] else ""
+            notices.add_row(n["id"], n["when"], n["citation"], n["summary"] + only, n["status"])
+        out.print(notices)
 
 
 @app.command()

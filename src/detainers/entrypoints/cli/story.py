@@ -20,7 +20,7 @@ def connecticut(ctx: typer.Context) -> None:
     with application(ctx) as wired:
         migrate.upgrade(wired.engine)
         replayed = replay_connecticut(wired.context)
-        timeline = queries.detainer_timeline(wired.context, replayed.detainer_id)
+        timeline = queries.detainer_timeline(replayed.detainer_id, wired.context)
         now = wired.context.clock.now()
     out.print(
         "The Connecticut story, replayed through the system"

@@ -1,0 +1,1 @@
+"""Delivery channels: signed CloudEvents over HTTPS webhooks, and e-mail over SMTP."""
