@@ -1,26 +1,33 @@
-"""Batch evaluation for replaying history: many cases at once, as columns (Polars), not a loop.
+"""Batch evaluation for replaying history: many cases at once, as columns, not a loop.
 
-Cases are flattened into one frame; each rule's condition compiles to a Polars
-expression with three-valued (Kleene) logic, so an unknown fact is a null, as
-in the one-case engine. Within a level the first rule that holds decides (a
-backward fold over the rules); levels compose column-wise; hold windows use
-business-day arithmetic. Rows are grouped by jurisdiction and the law versions
-in force, so each group compiles its rules once. The answers equal
-`RulesEngine.evaluate` case by case (a property-based test checks it); reasons
-and remedies are not computed here.
+Cases are flattened into one Polars frame. Every leaf test of the packs' conditions
+(a fact among some values, a flag set, some charge or conviction of a grade) is
+computed once for all rows, in one parallel Polars query; list columns (flags,
+charges, convictions, their tags) are exploded once into a row per item, tested
+there and folded back onto their case. Truth is three-valued (Kleene) as in the
+one-case engine, an unknown fact giving an unknown test, held as small integers
+(0 false, 1 unknown, 2 true) so that `and`, `or` and `not` are `min`, `max` and
+`2 - x` over numpy arrays; compound conditions are built from the leaves, each once.
+Rows are then split by the version of each level's law in force on their day: within
+a level the first rule that holds decides (a backward fold over the rules), levels
+compose from `US` down, hold windows use business-day arithmetic (Polars), and holds
+that cross a change of law are re-judged under it in one more pass. The answers equal
+`RulesEngine.evaluate` case by case (a property-based test checks it); reasons and
+remedies are not computed here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from detainers.domain.case import Case
@@ -28,14 +35,14 @@ from detainers.domain.jurisdiction import chain
 from detainers.domain.vocabulary import Action, Effect, JurisdictionKind
 from detainers.policy import conditions as cd
 from detainers.policy.engine import RulesEngine, level_kind
-from detainers.policy.model import HoldWindow, LawVersion, Pack
+from detainers.policy.model import HoldWindow, LawVersion, Pack, Rule
 
-ALLOWS = (Effect.REQUIRED.value, Effect.PERMITTED.value)
 _CHARGE = pl.Struct(
     {"class": pl.Utf8, "status": pl.Utf8, "tags": pl.List(pl.Utf8), "pcf": pl.Boolean}
 )
 _CONVICTION = pl.Struct({"class": pl.Utf8, "tags": pl.List(pl.Utf8), "jurisdiction": pl.Utf8})
-OUTPUT = ["row", "jurisdiction", "day", "releasable_at", *(a.value for a in Action), "until"]
+# Input columns the answer repeats, before each action's effect and the hold's end.
+_GIVEN = ["row", "jurisdiction", "day", "releasable_at"]
 SCHEMA: dict[str, Any] = {
     "row": pl.Int64,
     "jurisdiction": pl.Utf8,
@@ -103,7 +110,18 @@ def frame(engine: RulesEngine, cases: Sequence[Case], law_date: date | None = No
     return pl.DataFrame(rows, schema=SCHEMA)
 
 
-# -- conditions to expressions -----------------------------------------------------------
+# -- three-valued truth, as int8 -------------------------------------------------------
+
+Array = npt.NDArray[Any]
+# Kleene truth as int8 (0 false, 1 unknown, 2 true), ordered so that `and` is min, `or`
+# is max and `not` is 2 - x.
+UNKNOWN, TRUE = 1, 2
+# Effects as int8 codes (an index into _LABELS); 0 is a level with nothing to say.
+_CODE = {effect: np.int8(i + 1) for i, effect in enumerate(Effect)}
+_LABELS = pl.Series([None, *(e.value for e in Effect)], dtype=pl.Utf8)
+_CLASHING = [_CODE[Effect.FORBIDDEN], _CODE[Effect.REQUIRED]]
+# The end of a hold that has none (UTC microseconds).
+_NEVER = np.iinfo(np.int64).max
 
 _FACT_COLUMNS = {
     "detainer.form": "form",
@@ -114,150 +132,296 @@ _FACT_COLUMNS = {
 }
 
 
-def _kleene_any(items: pl.Expr, test: pl.Expr) -> pl.Expr:
-    """True if the test holds for some item, unknown if it might, false otherwise."""
-    tested = items.list.eval(test)
-    some_true = tested.list.eval(pl.element().fill_null(False)).list.any()
-    some_unknown = tested.list.eval(pl.element().is_null()).list.any()
-    return pl.when(some_true).then(True).when(some_unknown).then(None).otherwise(False)
+# A reader of truth codes, valid once the query that computes them has run.
+Read = Callable[[], Array]
 
 
-def _grade(grade: cd.Grade, conviction: bool) -> pl.Expr:
-    element = pl.element()
-    parts: list[pl.Expr] = []
+class _Query:
+    """Leaf tests over the cases and over the items of their lists (flags, charges, a
+    charge's tags), run together in one parallel Polars query.
+
+    Each list column is exploded once into a frame with a row per item, so tests read
+    flat columns rather than scanning lists; `some` folds the items' truths back onto
+    the rows that own them. Paths name frames: "" the cases, "charges" their charges,
+    "charges.tags" the charges' tags.
+    """
+
+    def __init__(self, cases: pl.DataFrame) -> None:
+        self._frames = {"": cases}
+        self._owners: dict[str, Array] = {}
+        self._tests: dict[str, list[pl.Expr]] = {}
+        self._results: dict[str, pl.DataFrame] = {}
+
+    def items(self, path: str) -> pl.DataFrame:
+        """The frame of `path`, exploding its list column the first time it is asked for."""
+        if path not in self._frames:
+            parent, _, column = path.rpartition(".")
+            lists = self.items(parent).get_column(column)
+            lengths = lists.list.len().fill_null(0).to_numpy()
+            self._owners[path] = np.repeat(np.arange(len(lists)), lengths)
+            items = lists.explode(empty_as_null=False, keep_nulls=False)
+            self._frames[path] = (
+                items.struct.unnest() if isinstance(items.dtype, pl.Struct) else items.to_frame()
+            )
+        return self._frames[path]
+
+    def test(self, path: str, test: pl.Expr) -> Read:
+        """The truth of `test`, a nullable boolean (null: unknown), on each row of `path`."""
+        self.items(path)
+        tests = self._tests.setdefault(path, [])
+        name = str(len(tests))
+        tests.append((test.cast(pl.Int8) * TRUE).fill_null(UNKNOWN).cast(pl.Int8).alias(name))
+        return lambda: self._results[path].get_column(name).to_numpy()
+
+    def all(self, path: str, parts: Sequence[Read]) -> Read:
+        """Kleene `and` (the min) of `parts`, on each row of `path`; true if there are none."""
+        size = self.items(path).height
+        return lambda: (
+            np.minimum.reduce([part() for part in parts])
+            if parts
+            else np.full(size, TRUE, dtype=np.int8)
+        )
+
+    def some(self, path: str, item: Read) -> Read:
+        """Kleene `or` (the max) over each row's items of list `path`; false if it has none."""
+        self.items(path)
+        owners, size = self._owners[path], self.items(path.rpartition(".")[0]).height
+
+        def read() -> Array:
+            out = np.zeros(size, dtype=np.int8)
+            np.maximum.at(out, owners, item())
+            return out
+
+        return read
+
+    def run(self) -> None:
+        paths = list(self._tests)
+        frames = [self.items(path).lazy().select(self._tests[path]) for path in paths]
+        self._results = dict(zip(paths, pl.collect_all(frames), strict=True))
+
+
+def _grade(query: _Query, path: str, grade: cd.Grade) -> list[Read]:
+    """The parts of a grade's test on each charge or conviction (`path`)."""
+    parts = []
     if grade.classes is not None or grade.class_prefix is not None:
-        klass = element.struct.field("class")
-        test = pl.lit(True)
+        # A record of no known class gives null, so the test is unknown.
+        klass, test = pl.col("class"), pl.lit(True)
         if grade.classes is not None:
             test = test & klass.is_in(sorted(c.value for c in grade.classes))
         if grade.class_prefix is not None:
             test = test & klass.str.starts_with(grade.class_prefix)
-        parts.append(pl.when(klass.is_null()).then(None).otherwise(test))
+        parts.append(query.test(path, test))
     if grade.tags is not None:
-        parts.append(
-            element.struct.field("tags")
-            .list.eval(pl.element().is_in(sorted(grade.tags)))
-            .list.any()
-        )
-    if grade.jurisdiction_prefix is not None and conviction:
-        parts.append(
-            element.struct.field("jurisdiction").str.starts_with(grade.jurisdiction_prefix)
-        )
-    out = pl.lit(True)
-    for part in parts:
-        out = out & part
-    return out
+        tags = f"{path}.tags"
+        parts.append(query.some(tags, query.test(tags, pl.col("tags").is_in(sorted(grade.tags)))))
+    if grade.jurisdiction_prefix is not None and path == "convictions":
+        prefix = grade.jurisdiction_prefix
+        parts.append(query.test(path, pl.col("jurisdiction").str.starts_with(prefix)))
+    return parts
 
 
-def expr(condition: cd.Condition) -> pl.Expr:
-    """The Polars form of a condition: a nullable boolean (null: unknown for lack of a fact)."""
+def _leaf(query: _Query, condition: cd.Condition) -> Read:
+    """The test of a condition that is not made of others, added to `query`."""
     match condition:
-        case cd.Always():
-            return pl.lit(True)
-        case cd.All(parts=parts):
-            out = pl.lit(True)
-            for part in parts:
-                out = out & expr(part)
-            return out
-        case cd.Any_(parts=parts):
-            out = pl.lit(False)
-            for part in parts:
-                out = out | expr(part)
-            return out
-        case cd.Not(part=part):
-            return ~expr(part)
         case cd.OneOf(fact=fact, values=values):
-            return pl.col(_FACT_COLUMNS[fact]).is_in(sorted(values))
-        case cd.Flagged(flag=flag):
-            return pl.col("flags").list.contains(flag.value)
-        case cd.Requested(action=action):
-            return pl.col("requests").list.contains(action.value)
-        case cd.ProbableCauseStated(boxes=boxes, none_ticked=none_ticked):
-            if none_ticked:
-                return pl.col("probable_cause").list.len() == 0
-            if boxes is None:
-                return pl.col("probable_cause").list.len() > 0
-            return (
-                pl.col("probable_cause")
-                .list.eval(pl.element().is_in(sorted(b.value for b in boxes)))
-                .list.any()
-            )
+            return query.test("", pl.col(_FACT_COLUMNS[fact]).is_in(sorted(values)))
         case cd.DetainerIs(fact=fact, expected=expected):
-            return pl.col(fact) == expected
+            return query.test("", pl.col(fact) == expected)
+        case cd.ProbableCauseStated(boxes=boxes, none_ticked=none_ticked):
+            if none_ticked or boxes is None:
+                ticked = pl.col("probable_cause").list.len() > 0
+                return query.test("", ~ticked if none_ticked else ticked)
+            box = pl.col("probable_cause").is_in(sorted(b.value for b in boxes))
+            return query.some("probable_cause", query.test("probable_cause", box))
+        case cd.Flagged(flag=flag):
+            return query.some("flags", query.test("flags", pl.col("flags") == flag.value))
+        case cd.Requested(action=action):
+            asked = pl.col("requests") == action.value
+            return query.some("requests", query.test("requests", asked))
         case cd.ConvictedOf(grade=grade):
-            return _kleene_any(pl.col("convictions"), _grade(grade, conviction=True))
-        case cd.Charged(grade=grade, statuses=statuses, probable_cause_finding=finding):
-            element = pl.element()
-            test = element.struct.field("status").is_in(sorted(s.value for s in statuses)) & _grade(
-                grade, False
+            return query.some(
+                "convictions", query.all("convictions", _grade(query, "convictions", grade))
             )
+        case cd.Charged(grade=grade, statuses=statuses, probable_cause_finding=finding):
+            status = pl.col("status").is_in(sorted(s.value for s in statuses))
+            parts = [query.test("charges", status), *_grade(query, "charges", grade)]
             if finding is not None:
-                pcf = element.struct.field("pcf")
-                test = test & pl.when(pcf.is_null()).then(None).otherwise(pcf == finding)
-            return _kleene_any(pl.col("charges"), test)
+                # A charge with no recorded finding gives null: unknown.
+                parts.append(query.test("charges", pl.col("pcf") == finding))
+            return query.some("charges", query.all("charges", parts))
     raise TypeError(f"no batch form for condition [{type(condition).__name__}]")
+
+
+def _leaves(query: _Query, condition: cd.Condition, into: dict[cd.Condition, Read]) -> None:
+    """Add the test of each leaf of `condition` not yet in `into` to `query`."""
+    match condition:
+        case cd.All(parts=parts) | cd.Any_(parts=parts):
+            for part in parts:
+                _leaves(query, part, into)
+        case cd.Not(part=part):
+            _leaves(query, part, into)
+        case cd.Always():
+            pass
+        case _ if condition not in into:
+            into[condition] = _leaf(query, condition)
+
+
+class _Truths:
+    """Each condition's truth for every row of `cases`: every leaf test once, in one
+    query, and compound conditions from them, each once."""
+
+    def __init__(self, cases: pl.DataFrame, conditions: Iterable[cd.Condition]) -> None:
+        self._size = cases.height
+        query = _Query(cases)
+        leaves: dict[cd.Condition, Read] = {}
+        for condition in conditions:
+            _leaves(query, condition, leaves)
+        query.run()
+        self._known = {leaf: read() for leaf, read in leaves.items()}
+
+    def of(self, condition: cd.Condition) -> Array:
+        known = self._known.get(condition)
+        if known is not None:
+            return known
+        match condition:
+            case cd.Always():
+                known = np.full(self._size, TRUE, dtype=np.int8)
+            case cd.All(parts=parts):
+                known = np.minimum.reduce([self.of(p) for p in parts])
+            case cd.Any_(parts=parts):
+                known = np.maximum.reduce([self.of(p) for p in parts])
+            case cd.Not(part=part):
+                known = TRUE - self.of(part)
+            case _:
+                raise ValueError(f"condition [{condition.describe()}] was not among those tested")
+        self._known[condition] = known
+        return known
 
 
 # -- levels, composition, windows ------------------------------------------------------------
 
 
-def _level_effect(
-    frame_: pl.LazyFrame,
-    version: LawVersion,
-    action: Action,
-    name: str,
-    columns: dict[cd.Condition, str],
-) -> pl.LazyFrame:
-    """Add column `name`: the level's effect for `action` (null: silent).
+def _level(rules: Sequence[Rule], truths: dict[cd.Condition, Array], size: int) -> Array:
+    """The level's effect code for each row (0: no rule applies), from each rule's truths.
 
-    The first rule that holds decides; an unknown rule before it must agree (see
-    engine._level). Folded from the last rule back, one column per step, so the
-    expressions stay small however many rules a version has. `columns` names the
-    column already holding each rule's condition.
-    """
-    rules = version.rules_for(action)
-    out = frame_.with_columns(pl.lit(None, dtype=pl.Utf8).alias(name))
+    The first rule that holds decides; an unknown rule before it must agree, or the
+    level is undecided (see engine._level). Folded from the last rule back."""
+    out = np.zeros(size, dtype=np.int8)
+    undecided = _CODE[Effect.UNDECIDED]
     for rule in reversed(rules):
-        t, effect = pl.col(columns[rule.when]), pl.lit(rule.effect.value)
-        out = out.with_columns(
-            pl.when(t.fill_null(False))
-            .then(effect)
-            .when(t.is_null())
-            .then(
-                pl.when(pl.col(name) == rule.effect.value)
-                .then(effect)
-                .otherwise(pl.lit(Effect.UNDECIDED.value))
-            )
-            .otherwise(pl.col(name))
-            .alias(name)
+        t, effect = truths[rule.when], _CODE[rule.effect]
+        out = np.where(
+            t == TRUE, effect, np.where((t == UNKNOWN) & (out != effect), undecided, out)
         )
     return out
 
 
-def _compose(levels: list[tuple[pl.Expr, bool]]) -> pl.Expr:
-    if not levels:
-        return pl.lit(Effect.UNDECIDED.value)
-    effects = [e for e, _ in levels]
+def _composition() -> Array:
+    """What the set of effects the levels gave (a bit per effect code) composes to, where
+    not both forbidden and required: forbidden, else undecided, required, permitted."""
+    table = np.full(1 << (len(Effect) + 1), _CODE[Effect.UNDECIDED], dtype=np.int8)
+    for present in range(len(table)):
+        for effect in (Effect.FORBIDDEN, Effect.UNDECIDED, Effect.REQUIRED, Effect.PERMITTED):
+            if present >> _CODE[effect] & 1:
+                table[present] = _CODE[effect]
+                break
+    return table
 
-    def some(value: str) -> pl.Expr:
-        return pl.any_horizontal([(e == value).fill_null(False) for e in effects])
 
-    clashing = (Effect.FORBIDDEN.value, Effect.REQUIRED.value)
-    highest = pl.coalesce([pl.when(e.is_in(clashing)).then(e) for e in effects])
-    preempts = pl.coalesce([pl.when(e.is_in(clashing)).then(pl.lit(p)) for e, p in levels])
-    return (
-        pl.when(some(Effect.FORBIDDEN.value) & some(Effect.REQUIRED.value))
-        .then(pl.when(preempts).then(highest).otherwise(pl.lit(Effect.UNDECIDED.value)))
-        .when(some(Effect.FORBIDDEN.value))
-        .then(pl.lit(Effect.FORBIDDEN.value))
-        .when(some(Effect.UNDECIDED.value))
-        .then(pl.lit(Effect.UNDECIDED.value))
-        .when(some(Effect.REQUIRED.value))
-        .then(pl.lit(Effect.REQUIRED.value))
-        .when(some(Effect.PERMITTED.value))
-        .then(pl.lit(Effect.PERMITTED.value))
-        .otherwise(pl.lit(Effect.UNDECIDED.value))
+_COMPOSED = _composition()
+
+
+def _versions_in_force(pack: Pack, days: Array) -> Array:
+    """For each day (days since 1970), the index of the pack's version in force (-1: none)."""
+    epoch = date(1970, 1, 1)
+    starts = np.array([(v.effective_from_inclusive - epoch).days for v in pack.versions])
+    ends = np.array(
+        [
+            (v.effective_until_exclusive - epoch).days if v.effective_until_exclusive else 10**9
+            for v in pack.versions
+        ]
     )
+    index = np.searchsorted(starts, days, side="right") - 1
+    in_force = (index >= 0) & (days < ends[np.clip(index, 0, None)])
+    return np.where(in_force, index, -1)
+
+
+def _rows_by_jurisdiction(jurisdictions: Sequence[str], codes: Array) -> list[Array]:
+    """For each of `jurisdictions`, its rows (those whose code is its index), in order."""
+    # In the smallest integer type: numpy sorts 8- and 16-bit integers by radix.
+    order = np.argsort(codes.astype(np.min_scalar_type(len(jurisdictions))), kind="stable")
+    bounds = np.cumsum(np.bincount(codes, minlength=len(jurisdictions)))[:-1]
+    return np.split(order, bounds)
+
+
+def _rulings(
+    engine: RulesEngine,
+    truths: _Truths,
+    facts: Array | None,
+    jurisdictions: Sequence[str],
+    codes: Array,
+    days: Array,
+    actions: Sequence[Action],
+) -> tuple[dict[Action, Array], list[tuple[LawVersion, Array]]]:
+    """Each action's composed effect code for each row, and the rows under each law version.
+
+    Row i is judged on day `days[i]` with the facts of row `facts[i]` of `truths` (row i
+    if `facts` is None), in jurisdiction `jurisdictions[codes[i]]`."""
+    chains = [chain(j) for j in jurisdictions]
+    rows_of = _rows_by_jurisdiction(jurisdictions, codes)
+    packs: dict[str, list[Array]] = {}
+    for codes_up, mine in zip(chains, rows_of, strict=True):
+        for code in codes_up:
+            if engine.registry.get(code) is not None and mine.size:
+                packs.setdefault(code, []).append(mine)
+    # Each level's effect for each action, level (US first, as in a chain) and row.
+    levels = np.zeros((len(actions), max(map(len, chains)), len(codes)), dtype=np.int8)
+    in_force: list[tuple[LawVersion, Array]] = []
+    for code, parts in packs.items():
+        pack, rows, level = engine.registry.require(code), np.concatenate(parts), code.count("-")
+        index = _versions_in_force(pack, days[rows])
+        for number, version in enumerate(pack.versions):
+            sub = rows[index == number]
+            if not sub.size:
+                continue
+            in_force.append((version, sub))
+            on = sub if facts is None else facts[sub]
+            rules = [version.rules_for(action) for action in actions]
+            tested = {r.when: truths.of(r.when)[on] for some in rules for r in some}
+            for i, some in enumerate(rules):
+                levels[i, level, sub] = _level(some, tested, sub.size)
+    # Per level and jurisdiction: whether the level's pack preempts lower levels.
+    preempts = np.zeros((levels.shape[1], len(jurisdictions)), dtype=bool)
+    for number, codes_up in enumerate(chains):
+        for level, code in enumerate(codes_up):
+            known = engine.registry.get(code)
+            if known is not None:
+                preempts[level, number] = known.preempts_lower
+            elif level_kind(code) is JurisdictionKind.STATE:
+                # A state with no pack is undecided (its law is not encoded).
+                levels[:, level, rows_of[number]] = _CODE[Effect.UNDECIDED]
+    out: dict[Action, Array] = {}
+    for i, action in enumerate(actions):
+        spoken = levels[i]
+        bits = np.bitwise_or.reduce(np.uint8(1) << spoken.view(np.uint8), axis=0)
+        effect = _COMPOSED[bits]
+        forbids, requires = ((bits >> _CODE[e]) & 1 for e in (Effect.FORBIDDEN, Effect.REQUIRED))
+        conflict = np.flatnonzero(forbids & requires)
+        if conflict.size:
+            # One level requires and another forbids: the highest of them wins if it
+            # preempts lower levels, else the conflict is undecided.
+            clashing = spoken[:, conflict]
+            first = np.isin(clashing, _CLASHING).argmax(axis=0)
+            highest = clashing[first, np.arange(conflict.size)]
+            wins = preempts[first, codes[conflict]]
+            effect[conflict] = np.where(wins, highest, _CODE[Effect.UNDECIDED])
+        out[action] = effect
+    return out, in_force
+
+
+def _allows(effects: Array) -> Array:
+    allows: Array = (effects == _CODE[Effect.REQUIRED]) | (effects == _CODE[Effect.PERMITTED])
+    return allows
 
 
 @cache
@@ -297,229 +461,185 @@ def _window_end(window: HoldWindow, zone: str, years: tuple[int, int]) -> pl.Exp
     ).dt.convert_time_zone("UTC")
 
 
-def _first_window(
-    version: LawVersion, zone: str, years: tuple[int, int], columns: dict[cd.Condition, str]
-) -> pl.Expr | None:
-    result: pl.Expr | None = None
-    for window in reversed(version.hold_windows):
-        end = _window_end(window, zone, years)
-        applies = pl.col(columns[window.when]).fill_null(False)
-        result = (
-            pl.when(applies).then(end).otherwise(result if result is not None else pl.lit(None))
-        )
-    return result
+def _stamps(micros: Array) -> pl.Series:
+    return pl.Series("releasable_at", micros, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
 
 
-def _versions(
-    engine: RulesEngine, jurisdiction: str, day: date
-) -> tuple[tuple[str, Pack, LawVersion | None], ...]:
-    out: list[tuple[str, Pack, LawVersion | None]] = []
-    for code in chain(jurisdiction):
-        pack = engine.registry.get(code)
-        if pack is not None:
-            out.append((code, pack, pack.version_at(day)))
-    return tuple(out)
-
-
-def _signatures(engine: RulesEngine, jurisdiction: str, days: pl.Series) -> list[tuple[int, ...]]:
-    """For each day, which version of each level is in force (-1: none), found by a sorted search."""
-    ordinals = days.cast(pl.Int32).to_numpy()
-    columns = []
-    for code in chain(jurisdiction):
-        pack = engine.registry.get(code)
-        if pack is None:
+def _hold_ends(
+    truths: _Truths,
+    in_force: list[tuple[LawVersion, Array]],
+    allowed: Array,
+    zone_of: Array,
+    zones: Sequence[str],
+    releasable: Array,
+    years: tuple[int, int],
+) -> Array:
+    """Each row's latest hold end (UTC microseconds; _NEVER: none), for the `allowed` rows:
+    at each level, the first window that applies; across levels, the earliest end."""
+    windows: dict[HoldWindow, int] = {}
+    rows, chosen = [], []
+    for version, sub in in_force:
+        if not version.hold_windows:
             continue
-        epoch = date(1970, 1, 1)
-        starts = np.array([(v.effective_from_inclusive - epoch).days for v in pack.versions])
-        ends = np.array(
-            [
-                (v.effective_until_exclusive - epoch).days if v.effective_until_exclusive else 10**9
-                for v in pack.versions
-            ]
-        )
-        index = np.searchsorted(starts, ordinals, side="right") - 1
-        in_force = (index >= 0) & (ordinals < ends[np.clip(index, 0, None)])
-        columns.append(np.where(in_force, index, -1))
-    if not columns:
-        return [()] * len(ordinals)
-    return [tuple(int(x) for x in row) for row in np.stack(columns, axis=1)]
+        mine = sub[allowed[sub]]
+        which = np.full(mine.size, -1)
+        for window in reversed(version.hold_windows):
+            number = windows.setdefault(window, len(windows))
+            which = np.where(truths.of(window.when)[mine] == TRUE, number, which)
+        rows.append(mine[which >= 0])
+        chosen.append(which[which >= 0])
+    until = np.full(len(allowed), _NEVER, dtype=np.int64)
+    if not rows:
+        return until
+    pairs, numbers = np.concatenate(rows), np.concatenate(chosen)
+    zone_numbers = zone_of[pairs]
+    queries, parts = [], []
+    for window, number in windows.items():
+        for zone_number, zone in enumerate(zones):
+            part = np.flatnonzero((numbers == number) & (zone_numbers == zone_number))
+            if part.size:
+                start = pl.LazyFrame([_stamps(releasable[pairs[part]])])
+                queries.append(start.select(_window_end(window, zone, years).to_physical()))
+                parts.append(part)
+    for part, ends in zip(parts, pl.collect_all(queries), strict=True):
+        # An end that falls in a clock change's gap is null there: no end from this level.
+        end = ends.to_series().fill_null(_NEVER).to_numpy()
+        np.minimum.at(until, pairs[part], end)
+    return until
 
 
-def _missing_state(engine: RulesEngine, jurisdiction: str) -> bool:
-    return any(
-        engine.registry.get(code) is None and level_kind(code) is JurisdictionKind.STATE
-        for code in chain(jurisdiction)
+def _local_days(micros: Array, zone_of: Array, zones: Sequence[str]) -> Array:
+    """The local date (days since 1970) of each UTC instant in its row's zone."""
+    out = np.zeros(len(micros), dtype=np.int32)
+    for number, zone in enumerate(zones):
+        part = np.flatnonzero(zone_of == number)
+        if part.size:
+            local = _stamps(micros[part]).dt.convert_time_zone(zone).dt.date()
+            out[part] = local.cast(pl.Int32).to_numpy()
+    return out
+
+
+def _recheck(
+    engine: RulesEngine,
+    truths: _Truths,
+    jurisdictions: Sequence[str],
+    codes: Array,
+    days: Array,
+    zones: Sequence[str],
+    zone_of: Array,
+    releasable: Array,
+    hold: Array,
+    until: Array,
+) -> None:
+    """Where a level's law changes after the decision's date and before the hold's end, the
+    hold must stay lawful under it: the earliest change under which it is not ends it
+    (in place, in `hold` and `until`). Every (row, change) pair is judged in one batch."""
+    pending = np.flatnonzero(until != _NEVER)
+    if not pending.size:
+        return
+    last = _local_days(until[pending], zone_of[pending], zones)
+    epoch = date(1970, 1, 1)
+    pair_rows, pair_days = [], []
+    for jurisdiction, mine in zip(
+        jurisdictions, _rows_by_jurisdiction(jurisdictions, codes[pending]), strict=True
+    ):
+        rows, first, final = pending[mine], days[pending[mine]], last[mine]
+        changes = {
+            (boundary - epoch).days
+            for code in chain(jurisdiction)
+            if (pack := engine.registry.get(code)) is not None
+            for boundary in pack.boundaries()
+        }
+        for boundary in sorted(changes):
+            inside = (first < boundary) & (boundary <= final)
+            pair_rows.append(rows[inside])
+            pair_days.append(np.full(int(inside.sum()), boundary, dtype=np.int32))
+    rows, later = np.concatenate(pair_rows), np.concatenate(pair_days)
+    if not rows.size:
+        return
+    # The facts are the row's own; only the law's date moves (and no hold is running).
+    verdict, _ = _rulings(engine, truths, rows, jurisdictions, codes[rows], later, [Action.HOLD])
+    forbidding = ~_allows(verdict[Action.HOLD])
+    cut_day = np.full(len(until), np.iinfo(np.int32).max, dtype=np.int32)
+    np.minimum.at(cut_day, rows[forbidding], later[forbidding])
+    cut_rows = np.flatnonzero(cut_day != np.iinfo(np.int32).max)
+    if not cut_rows.size:
+        return
+    # The hold ends at the local midnight that starts the new law's first day.
+    keys = np.stack([zone_of[cut_rows], cut_day[cut_rows]], axis=1)
+    distinct, which = np.unique(keys, axis=0, return_inverse=True)
+    midnights = np.array(
+        [
+            _micros(
+                datetime.combine(
+                    epoch + timedelta(days=int(day)), time(), tzinfo=ZoneInfo(zones[zone])
+                )
+            )
+            for zone, day in distinct
+        ],
+        dtype=np.int64,
     )
+    cut = midnights[which.ravel()]
+    # A law that forbids the hold from before it would begin leaves no hold at all.
+    never = cut <= releasable[cut_rows]
+    until[cut_rows] = np.where(never, _NEVER, cut)
+    hold[cut_rows[never]] = _CODE[Effect.FORBIDDEN]
 
 
-def _evaluate_group(
-    engine: RulesEngine, group: pl.DataFrame, jurisdiction: str, day: date, years: tuple[int, int]
-) -> pl.LazyFrame:
-    levels = _versions(engine, jurisdiction, day)
-    zone = engine.zone(jurisdiction).key
-    # Each distinct condition (packs reuse them across actions) is computed once.
-    columns: dict[cd.Condition, str] = {}
-    for _, _, version in levels:
-        if version is None:
-            continue
-        for condition in [r.when for r in version.rules] + [w.when for w in version.hold_windows]:
-            columns.setdefault(condition, f"_cond{len(columns)}")
-    out = group.lazy().with_columns(expr(c).alias(name) for c, name in columns.items())
-    for action in Action:
-        parts: list[tuple[pl.Expr, bool]] = []
-        for index, (_, pack, version) in enumerate(levels):
-            if version is None:
-                continue
-            name = f"_level{index}_{action.value}"
-            out = _level_effect(out, version, action, name, columns)
-            parts.append((pl.col(name), pack.preempts_lower))
-        if _missing_state(engine, jurisdiction):
-            parts.append((pl.lit(Effect.UNDECIDED.value), False))
-        out = out.with_columns(_compose(parts).alias(action.value))
-    ends = [
-        e
-        for _, _, v in levels
-        if v is not None and (e := _first_window(v, zone, years, columns)) is not None
-    ]
-    allowed = pl.col(Action.HOLD.value).is_in(ALLOWS) & pl.col("releasable_at").is_not_null()
-    until = pl.min_horizontal(ends) if ends else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
-    out = out.with_columns(pl.when(allowed).then(until).otherwise(None).alias("until"))
-    # A hold the law allows but no window bounds is not allowed (engine: no-hold-window).
-    out = out.with_columns(
-        pl.when(allowed & pl.col("until").is_null())
-        .then(pl.lit(Effect.FORBIDDEN.value))
-        .otherwise(pl.col(Action.HOLD.value))
-        .alias(Action.HOLD.value)
-    )
-    # One query per group: the planner fuses every step, and only the answers leave it.
-    return out.select(OUTPUT)
+def _micros(moment: datetime) -> int:
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+def _years(stamps: pl.Series) -> tuple[int, int]:
+    first, last = stamps.min(), stamps.max()
+    if not isinstance(first, datetime) or not isinstance(last, datetime):
+        return (2000, 2000)
+    return (first.year - 1, last.year + 1)
 
 
 def evaluate_frame(
     engine: RulesEngine, cases: pl.DataFrame, *, recheck: bool = True
 ) -> pl.DataFrame:
-    """Effects of every action and the hold's latest end (UTC) for every row of `cases`.
+    """Effects of every action and the hold's latest end (UTC) for every row of `cases`, in order.
 
     `recheck=False` keeps each row's law for the whole hold (replay under one law date).
     """
     if cases.is_empty():
-        return cases.with_columns(
-            [pl.lit(None, dtype=pl.Utf8).alias(a.value) for a in Action]
-        ).with_columns(pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("until"))
-    years = _years(cases)
-    # Rows sharing the same versions of the same levels share compiled rules: number the
-    # groups, tag every row with its group in one join, and split once.
-    keys = cases.select("jurisdiction", "day").unique()
-    numbers: dict[tuple[str, tuple[int, ...]], int] = {}
-    first_day: dict[int, date] = {}
-    parts = []
-    for (jurisdiction,), days in keys.partition_by("jurisdiction", as_dict=True).items():
-        signatures = _signatures(engine, str(jurisdiction), days.get_column("day"))
-        group_of = []
-        for signature, day in zip(signatures, days.get_column("day").to_list(), strict=True):
-            number = numbers.setdefault((str(jurisdiction), signature), len(numbers))
-            first_day.setdefault(number, day)
-            group_of.append(number)
-        parts.append(days.with_columns(pl.Series("_group", group_of, dtype=pl.Int64)))
-    groups = pl.concat(parts)
-    tagged = cases.join(groups, on=["jurisdiction", "day"])
-    results = [
-        _evaluate_group(
-            engine, part.drop("_group"), part.item(0, "jurisdiction"), first_day[key[0]], years
+        return (
+            cases.select(_GIVEN)
+            .with_columns([pl.lit(None, dtype=pl.Utf8).alias(a.value) for a in Action])
+            .with_columns(pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("until"))
         )
-        for key, part in tagged.partition_by("_group", as_dict=True).items()
+    places = cases.get_column("jurisdiction")
+    jurisdictions = places.unique(maintain_order=True).to_list()
+    codes = places.cast(pl.Enum(jurisdictions)).to_physical().to_numpy().astype(np.intp)
+    conditions = [
+        c
+        for code in dict.fromkeys(code for j in jurisdictions for code in chain(j))
+        if (pack := engine.registry.get(code)) is not None
+        for version in pack.versions
+        for c in [*(r.when for r in version.rules), *(w.when for w in version.hold_windows)]
     ]
-    # All groups' queries run together, so the planner can overlap them.
-    out = pl.concat(pl.collect_all(results)).sort("row")
-    return _recheck(engine, cases, out, years) if recheck else out
-
-
-def _years(cases: pl.DataFrame) -> tuple[int, int]:
-    stamps = cases.get_column("releasable_at").drop_nulls()
-    if stamps.is_empty():
-        return (2000, 2000)
-    return (int(stamps.dt.year().min()) - 1, int(stamps.dt.year().max()) + 1)  # type: ignore[arg-type]
-
-
-def _recheck(
-    engine: RulesEngine, cases: pl.DataFrame, out: pl.DataFrame, years: tuple[int, int]
-) -> pl.DataFrame:
-    """Where a level's law changes after the decision's date and before the hold's end, the
-    hold must stay lawful under it: the earliest change under which it is not ends it.
-
-    Every (row, change) pair is re-evaluated in one batch."""
-    pending = out.filter(pl.col("until").is_not_null())
-    if pending.is_empty():
-        return out
-    changes = []
-    for jurisdiction in pending.get_column("jurisdiction").unique().to_list():
-        for code in chain(jurisdiction):
-            pack = engine.registry.get(code)
-            for boundary in pack.boundaries() if pack else ():
-                changes.append({"jurisdiction": jurisdiction, "boundary": boundary})
-    if not changes:
-        return out
-    zones = {j: engine.zone(j).key for j in pending.get_column("jurisdiction").unique().to_list()}
-    local_end = pl.coalesce(
-        [
-            pl.when(pl.col("jurisdiction") == j).then(
-                pl.col("until").dt.convert_time_zone(z).dt.date()
-            )
-            for j, z in zones.items()
-        ]
-    )
-    pairs = (
-        pending.select("row", "jurisdiction", "day", local_end.alias("_last"))
-        .join(pl.DataFrame(changes).unique(), on="jurisdiction")
-        .filter((pl.col("day") < pl.col("boundary")) & (pl.col("boundary") <= pl.col("_last")))
-        .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("_pair"))
-    )
-    if pairs.is_empty():
-        return out
-    later = (
-        cases.join(pairs.select("row", "boundary", "_pair"), on="row")
-        .with_columns(
-            pl.col("boundary").alias("day"),
-            pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("releasable_at"),
+    truths = _Truths(cases, conditions)
+    days = cases.get_column("day").cast(pl.Int32).to_numpy()
+    rulings, in_force = _rulings(engine, truths, None, jurisdictions, codes, days, list(Action))
+    stamps = cases.get_column("releasable_at")
+    releasable = stamps.to_physical().fill_null(0).to_numpy()
+    zones = sorted({engine.zone(j).key for j in jurisdictions})
+    zone_of = np.array([zones.index(engine.zone(j).key) for j in jurisdictions])[codes]
+    hold = rulings[Action.HOLD]
+    allowed = _allows(hold) & stamps.is_not_null().to_numpy()
+    until = _hold_ends(truths, in_force, allowed, zone_of, zones, releasable, _years(stamps))
+    # A hold the law allows but no window bounds is not allowed (engine: no-hold-window).
+    hold[allowed & (until == _NEVER)] = _CODE[Effect.FORBIDDEN]
+    if recheck:
+        _recheck(
+            engine, truths, jurisdictions, codes, days, zones, zone_of, releasable, hold, until
         )
-        .drop("row", "boundary")
-        .rename({"_pair": "row"})
-        .select(list(SCHEMA))
-    )
-    verdict = evaluate_frame(engine, later, recheck=False).select(
-        pl.col("row").alias("_pair"), pl.col(Action.HOLD.value).alias("_effect")
-    )
-    forbidding = (
-        pairs.join(verdict, on="_pair")
-        .filter(~pl.col("_effect").is_in(ALLOWS))
-        .group_by("row")
-        .agg(pl.col("boundary").min(), pl.col("jurisdiction").first())
-    )
-    if forbidding.is_empty():
-        return out
-    cut_rows = [
-        {
-            "row": row,
-            "_cut": datetime.combine(
-                boundary, time(), tzinfo=ZoneInfo(zones[jurisdiction])
-            ).astimezone(UTC),
-        }
-        for row, boundary, jurisdiction in forbidding.rows()
-    ]
-    cut_frame = pl.DataFrame(cut_rows, schema={"row": pl.Int64, "_cut": pl.Datetime("us", "UTC")})
-    cut = pl.coalesce("_cut", "until")
-    # A law that forbids the hold from before it would begin leaves no hold at all.
-    never = pl.col("_cut").is_not_null() & (pl.col("_cut") <= pl.col("releasable_at"))
-    return (
-        out.join(cut_frame, on="row", how="left")
-        .with_columns(
-            pl.when(never).then(None).otherwise(cut).alias("until"),
-            pl.when(never)
-            .then(pl.lit(Effect.FORBIDDEN.value))
-            .otherwise(pl.col(Action.HOLD.value))
-            .alias(Action.HOLD.value),
-        )
-        .drop("_cut")
+    ends = _stamps(np.where(until == _NEVER, 0, until))
+    return cases.select(_GIVEN).with_columns(
+        *(_LABELS.gather(rulings[a]).alias(a.value) for a in Action),
+        pl.when(pl.Series(until != _NEVER)).then(ends).otherwise(None).alias("until"),
     )
 
 

@@ -24,7 +24,7 @@ from detainers.domain.vocabulary import (
     SubjectFlag,
     Warrant,
 )
-from detainers.policy.batch import evaluate_many
+from detainers.policy.batch import evaluate_frame, evaluate_many, frame
 from detainers.policy.casefiles import all_case_files, load_case_file
 from detainers.policy.contract import parse_case
 from detainers.policy.engine import RulesEngine
@@ -161,6 +161,15 @@ def test_one_law_date_for_all_cases_equals_evaluating_each_under_that_date(
 def test_batch_evaluation_equals_every_packs_example_cases() -> None:
     batch = [parse_case(load_case_file(p).case, ENGINE.zone) for p in all_case_files(RULES)]
     _same(ENGINE, batch)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(cases(JURISDICTIONS), min_size=2, max_size=15))
+def test_rows_are_answered_in_the_order_given(batch: list[Case]) -> None:
+    rows = frame(ENGINE, batch)
+    backwards = evaluate_frame(ENGINE, rows.reverse())
+    assert backwards.get_column("row").to_list() == list(reversed(range(len(batch))))
+    assert backwards.reverse().equals(evaluate_frame(ENGINE, rows))
 
 
 def test_an_empty_batch_gives_an_empty_answer() -> None:
