@@ -384,26 +384,22 @@ def _fire(uow: UnitOfWork, ctx: Context, timer: Timer, detainer: Detainer, now: 
     data: Data = {**_about(detainer), **timer.data}
     match timer.kind:
         case TimerKind.HOLD_ALARM if holding and hold is not None:
-            send(
+            _to_facility(
                 uow,
                 ctx,
+                detainer,
                 key=key,
-                type=MessageType.HOLD_ALARM,
-                audience=Audience.FACILITY,
-                recipient=detainer.facility_code,
-                subject=detainer.id,
+                kind=MessageType.HOLD_ALARM,
                 data={**data, "deadline_at": hold.deadline_at.isoformat()},
                 at=now,
             )
         case TimerKind.HOLD_DEADLINE if holding and hold is not None:
-            send(
+            _to_facility(
                 uow,
                 ctx,
+                detainer,
                 key=key,
-                type=MessageType.HOLD_DEADLINE,
-                audience=Audience.FACILITY,
-                recipient=detainer.facility_code,
-                subject=detainer.id,
+                kind=MessageType.HOLD_DEADLINE,
                 data={
                     **data,
                     "deadline_at": hold.deadline_at.isoformat(),
@@ -417,6 +413,30 @@ def _fire(uow: UnitOfWork, ctx: Context, timer: Timer, detainer: Detainer, now: 
             _notice_due(uow, ctx, timer, detainer, now, key)
         case _:
             pass  # the hold ended or the detainer closed: nothing is owed any more
+
+
+def _to_facility(
+    uow: UnitOfWork,
+    ctx: Context,
+    detainer: Detainer,
+    *,
+    key: str,
+    kind: MessageType,
+    data: Data,
+    at: datetime,
+) -> None:
+    """A timer's message to the staff of the detainer's facility."""
+    send(
+        uow,
+        ctx,
+        key=key,
+        type=kind,
+        audience=Audience.FACILITY,
+        recipient=detainer.facility_code,
+        subject=detainer.id,
+        data=data,
+        at=at,
+    )
 
 
 def _overdue(
@@ -434,14 +454,12 @@ def _overdue(
         return
     if not detainer.record_overrun(now=now, actor=ACTOR):
         # Already recorded: this is a repeat alarm (the first came with the recorded event).
-        send(
+        _to_facility(
             uow,
             ctx,
+            detainer,
             key=key,
-            type=MessageType.HOLD_OVERDUE,
-            audience=Audience.FACILITY,
-            recipient=detainer.facility_code,
-            subject=detainer.id,
+            kind=MessageType.HOLD_OVERDUE,
             data={
                 **data,
                 "deadline_at": hold.deadline_at.isoformat(),
