@@ -159,29 +159,20 @@ def _plan(uow: UnitOfWork, ctx: Context, event: ev.DetainerEvent, detainer: Deta
     about = {**_about(detainer), "event": type(event).__name__}
 
     def to_facility(kind: MessageType, **extra: str | int | None) -> None:
-        send(
+        _tell(
             uow,
             ctx,
+            detainer,
+            Audience.FACILITY,
             key=key,
-            type=kind,
-            audience=Audience.FACILITY,
-            recipient=detainer.facility_code,
-            subject=detainer.id,
+            kind=kind,
             data={**about, **extra},
             at=at,
         )
 
     def to_agency(kind: MessageType, **extra: str | int | None) -> None:
-        send(
-            uow,
-            ctx,
-            key=key,
-            type=kind,
-            audience=Audience.AGENCY,
-            recipient=detainer.agency_code,
-            subject=detainer.id,
-            data={**about, **extra},
-            at=at,
+        _tell(
+            uow, ctx, detainer, Audience.AGENCY, key=key, kind=kind, data={**about, **extra}, at=at
         )
 
     match event:
@@ -384,20 +375,22 @@ def _fire(uow: UnitOfWork, ctx: Context, timer: Timer, detainer: Detainer, now: 
     data: Data = {**_about(detainer), **timer.data}
     match timer.kind:
         case TimerKind.HOLD_ALARM if holding and hold is not None:
-            _to_facility(
+            _tell(
                 uow,
                 ctx,
                 detainer,
+                Audience.FACILITY,
                 key=key,
                 kind=MessageType.HOLD_ALARM,
                 data={**data, "deadline_at": hold.deadline_at.isoformat()},
                 at=now,
             )
         case TimerKind.HOLD_DEADLINE if holding and hold is not None:
-            _to_facility(
+            _tell(
                 uow,
                 ctx,
                 detainer,
+                Audience.FACILITY,
                 key=key,
                 kind=MessageType.HOLD_DEADLINE,
                 data={
@@ -415,24 +408,25 @@ def _fire(uow: UnitOfWork, ctx: Context, timer: Timer, detainer: Detainer, now: 
             pass  # the hold ended or the detainer closed: nothing is owed any more
 
 
-def _to_facility(
+def _tell(
     uow: UnitOfWork,
     ctx: Context,
     detainer: Detainer,
+    audience: Audience,
     *,
     key: str,
     kind: MessageType,
     data: Data,
     at: datetime,
 ) -> None:
-    """A timer's message to the staff of the detainer's facility."""
+    """A message about `detainer` to its facility's staff or to the agency that lodged it."""
     send(
         uow,
         ctx,
         key=key,
         type=kind,
-        audience=Audience.FACILITY,
-        recipient=detainer.facility_code,
+        audience=audience,
+        recipient=detainer.facility_code if audience is Audience.FACILITY else detainer.agency_code,
         subject=detainer.id,
         data=data,
         at=at,
@@ -454,10 +448,11 @@ def _overdue(
         return
     if not detainer.record_overrun(now=now, actor=ACTOR):
         # Already recorded: this is a repeat alarm (the first came with the recorded event).
-        _to_facility(
+        _tell(
             uow,
             ctx,
             detainer,
+            Audience.FACILITY,
             key=key,
             kind=MessageType.HOLD_OVERDUE,
             data={

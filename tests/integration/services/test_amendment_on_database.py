@@ -2,106 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
 from detainers.adapters.db import tables
-from detainers.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from detainers.domain import commands as c
-from detainers.domain.detainer import LodgedSubject
 from detainers.domain.events import DetainerAmended
 from detainers.domain.lifecycle import DetainerState
-from detainers.domain.person import PersonName
 from detainers.domain.vocabulary import (
     Action,
     DetainerForm,
     Effect,
-    FacilityType,
     IdentifierKind,
-    JurisdictionKind,
     ProbableCause,
     RequestedAction,
     ReviewChoice,
     Warrant,
 )
-from detainers.services import bookings, detainers, queries, registry
+from detainers.services import detainers, queries
 from detainers.services.context import Context
-from tests.fakes import FakeLegalEngine, FixedClock, SequentialIds
+from tests.fakes import FakeLegalEngine
+from tests.integration.services.test_lifecycle_on_database import (
+    BOOKED,
+    _context,
+    _lodge,
+    _world,
+)
 
-BOOKED = datetime(2023, 9, 14, 18, 0, tzinfo=UTC)
-LODGED = BOOKED + timedelta(days=29)
+LODGED = BOOKED + timedelta(days=29)  # as `_lodge` dates it
 REVIEWED = LODGED + timedelta(days=1)
 AMENDED = LODGED + timedelta(days=20)
-NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def _declined_detainer(ctx: Context) -> str:
     """A booked person, a detainer lodged on an administrative warrant, declined on review."""
-    registry.register_jurisdiction(
-        c.RegisterJurisdiction(code="US", name="United States", kind=JurisdictionKind.FEDERAL), ctx
-    )
-    registry.register_jurisdiction(
-        c.RegisterJurisdiction(code="US-CT", name="Connecticut", kind=JurisdictionKind.STATE), ctx
-    )
-    registry.register_agency(
-        c.RegisterAgency(code="ERO-BOS", name="Boston Field Office", jurisdiction="US"), ctx
-    )
-    registry.register_facility(
-        c.RegisterFacility(
-            code="CT-HCC",
-            name="A jail",
-            type=FacilityType.STATE_PRETRIAL_JAIL,
-            jurisdiction="US-CT",
-        ),
-        ctx,
-    )
-    bookings.record_booking(
-        c.RecordBooking(
-            facility_code="CT-HCC",
-            booking_number="2023-000123",
-            person=c.PersonDetails(
-                name=PersonName(given=("Ana",), family=("García",)),
-                identifiers={IdentifierKind.STATE_ID: "CT1234567"},
-            ),
-            booked_at=BOOKED,
-            actor="booking-clerk",
-        ),
-        ctx,
-    )
-    detainer = detainers.lodge_detainer(
-        c.LodgeDetainer(
-            agency_code="ERO-BOS",
-            facility_code="CT-HCC",
-            subject=LodgedSubject(
-                name=PersonName(given=("Ana",), family=("Garcia",)),
-                identifiers={IdentifierKind.STATE_ID: "CT1234567"},
-            ),
-            form=DetainerForm.I_247A,
-            probable_cause=frozenset({ProbableCause.PENDING_PROCEEDINGS}),
-            warrant=Warrant.I_200,
-            requests=frozenset({RequestedAction.NOTIFY, RequestedAction.HOLD}),
-            actor="officer-1",
-            at=LODGED,
-        ),
-        ctx,
-    )
+    _world(ctx)
+    detainer_id = _lodge(ctx, {IdentifierKind.STATE_ID: "CT1234567"})
     detainers.record_review(
         c.RecordReview(
-            detainer_id=detainer.id, choice=ReviewChoice.DECLINE, actor="staff-1", at=REVIEWED
+            detainer_id=detainer_id, choice=ReviewChoice.DECLINE, actor="staff-1", at=REVIEWED
         ),
         ctx,
     )
-    return detainer.id
+    return detainer_id
 
 
 def test_an_amended_detainer_is_stored_with_its_new_terms_no_decision_and_the_event(
     engine: Engine,
 ) -> None:
     legal = FakeLegalEngine({Action.HOLD: Effect.FORBIDDEN})
-    ctx = Context(
-        uow=SqlUnitOfWorkFactory(engine), clock=FixedClock(NOW), ids=SequentialIds(), engine=legal
-    )
+    ctx = _context(engine, legal)
     detainer_id = _declined_detainer(ctx)
     declined = queries.detainer_timeline(detainer_id, ctx).detainer.decision
     assert declined is not None
