@@ -6,6 +6,7 @@ Entrypoints call `bootstrap()`; tests pass their own clock, ids or engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
@@ -25,6 +26,7 @@ from detainers.policy.engine import RulesEngine
 from detainers.policy.registry import load_registry
 from detainers.services.context import Context
 from detainers.services.ports import Clock, Credentials, IdFactory, LegalEngine, NoticeRenderer
+from detainers.services.recent_keys import RecentKeys
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,7 +74,7 @@ def bootstrap(
     """
     settings = settings or load_settings()
     try:
-        engine = make_engine(settings.resolved_database_url)
+        engine = make_engine(settings.resolved_database_url, pool_size=settings.serve_threads + 1)
     except OSError as e:
         raise ConfigError(
             f"DETAINERS_DATA_DIR: [{settings.data_dir}] cannot hold the database: {e.strerror}"
@@ -85,5 +87,6 @@ def bootstrap(
         engine=legal_engine or rules,
         credentials=credentials or real_credentials(),
         notice_renderer=notice_renderer or pdf_renderer(),
+        recent_keys=RecentKeys(timedelta(seconds=settings.key_cache_seconds)),
     )
     return Application(settings=settings, engine=engine, context=context, rules=rules)

@@ -45,6 +45,24 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(
         default=1.0, gt=0, le=60, description="How long an idle worker waits before looking again"
     )
+    serve_threads: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description=(
+            "Requests one server process works on at once (the rest queue); its database"
+            " pool keeps as many connections, and opens as many again when busy"
+        ),
+    )
+    key_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description=(
+            "How long a server process trusts an API key it verified (0: read it on every"
+            " request); a key revoked through another process is refused after at most this long"
+        ),
+    )
     serve_worker: bool | None = Field(
         default=None,
         description="Run the outbox worker inside `serve` (default: yes on SQLite, no on PostgreSQL)",

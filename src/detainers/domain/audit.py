@@ -63,9 +63,21 @@ def seal(seq: int, entry: AuditEntry, previous_hash: str) -> AuditRecord:
 
 
 def digest(seq: int, entry: AuditEntry, previous_hash: str) -> str:
-    document = {
-        "seq": seq,
-        "previous_hash": previous_hash,
+    """SHA-256 (hex) of the canonical JSON of the record: every field but the hash, keys sorted."""
+    before, between = canonical_around_chain(entry)
+    return hashlib.sha256(f"{before}{previous_hash}{between}{seq}}}".encode()).hexdigest()
+
+
+def canonical_around_chain(entry: AuditEntry) -> tuple[str, str]:
+    """The record's canonical JSON as the text before the previous hash and between it and `seq`.
+
+    The canonical document is `json.dumps(..., sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)` of the entry's fields plus `previous_hash` and `seq`; its keys
+    sort so that `previous_hash` falls after `outcome` and `seq` comes last, so the
+    document is `before + previous_hash + between + str(seq) + "}"`. A database can
+    then seal a record while it holds the chain's head, knowing only those two values.
+    """
+    fields = {
         "at": entry.at.isoformat(timespec="microseconds"),
         "actor": entry.actor,
         "actor_kind": entry.actor_kind,
@@ -79,8 +91,17 @@ def digest(seq: int, entry: AuditEntry, previous_hash: str) -> str:
         "request_id": entry.request_id,
         "detail": entry.detail,
     }
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def members(keys: Iterable[str]) -> str:
+        return ",".join(f"{_json(key)}:{_json(fields[key])}" for key in keys)
+
+    head = sorted(k for k in fields if k < "previous_hash")
+    tail = sorted(k for k in fields if "previous_hash" < k < "seq")
+    return f'{{{members(head)},"previous_hash":"', f'",{members(tail)},"seq":'
+
+
+def _json(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True, kw_only=True)

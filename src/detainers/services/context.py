@@ -2,7 +2,8 @@
 
 `caller` is the principal behind the command (the system itself for the
 command line); `idempotency_key` and `fingerprint` come with a create request
-that may be retried. `credentials` is what account and key use cases need;
+that may be retried. `credentials` is what account and key use cases need
+(`recent_keys` spares a key's every request a read of the key);
 `notice_renderer` prints the notices the law requires giving the person.
 """
 
@@ -22,6 +23,7 @@ from detainers.services.ports import (
     NoticeRenderer,
     UnitOfWorkFactory,
 )
+from detainers.services.recent_keys import RecentKeys
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +39,8 @@ class Context:
     fingerprint: str = ""
     # True only inside `idempotency.carry_out`: the one use case whose success the key records.
     creating: bool = False
+    # API keys verified lately by this process (None: read the key on every request).
+    recent_keys: RecentKeys | None = None
 
     def acting(
         self, caller: Caller, *, idempotency_key: str | None = None, fingerprint: str = ""

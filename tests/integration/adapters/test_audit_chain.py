@@ -9,7 +9,10 @@ database itself refuses changes.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -22,7 +25,7 @@ from detainers.adapters.db import tables as t
 from detainers.adapters.db.access import SqlAudit
 from detainers.adapters.db.engine import make_engine
 from detainers.adapters.db.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
-from detainers.domain.audit import AuditEntry, AuditRecord, Outcome, seal
+from detainers.domain.audit import GENESIS, AuditEntry, AuditRecord, Outcome, seal
 from detainers.services import audit
 from detainers.services.context import Context
 from tests.fakes import FakeLegalEngine, FixedClock, SequentialIds
@@ -369,3 +372,36 @@ def test_a_record_appended_while_verify_walks_is_not_taken_for_a_break(
     assert result.broken is None
     assert result.records == RECORDS
     assert audit.verify(_context(engine)) == audit.Verification(records=RECORDS + 2, broken=None)
+
+
+def test_writers_racing_for_the_head_leave_one_unbroken_chain(engine: Engine) -> None:
+    """Eight writers at once, each sealing its records in its own transactions.
+
+    On PostgreSQL each append locks the head, seals and moves it in one statement
+    (the database computes the hash); the chain it leaves must be exactly the one the
+    application's own `seal` gives, in one sequence without a gap or a repeat.
+    """
+    writers, each = 8, 40
+    barrier = threading.Barrier(writers)
+
+    def write(w: int) -> list[AuditRecord]:
+        barrier.wait()
+        sealed = []
+        for n in range(each):
+            entry = replace(_entry(n), actor=f"writer-{w}", detail=f"écrit {n} « {w} »")
+            with engine.begin() as conn:
+                sealed.append(SqlAudit(conn).append(entry))
+        return sealed
+
+    with ThreadPoolExecutor(writers) as pool:
+        returned = [r for batch in pool.map(write, range(writers)) for r in batch]
+
+    assert sorted(r.seq for r in returned) == list(range(1, writers * each + 1))
+    with engine.connect() as conn:
+        stored = SqlAudit(conn).records(limit=writers * each + 10)
+    assert {r.seq: r for r in stored} == {r.seq: r for r in returned}
+    previous = GENESIS
+    for record in stored:
+        assert record == seal(record.seq, record.entry, previous)
+        previous = record.hash
+    assert audit.verify(_context(engine)) == audit.Verification(records=writers * each, broken=None)

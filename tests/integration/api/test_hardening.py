@@ -17,12 +17,15 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from httpx2 import Response
+from sqlalchemy import func, select
 
+from detainers.adapters.db import tables as t
 from detainers.entrypoints.api.app import API_PREFIX
 from detainers.entrypoints.api.guard import MAX_BODY_BYTES
 from detainers.entrypoints.api.ratelimit import LOGIN, SEARCH
@@ -574,3 +577,40 @@ def test_a_cross_origin_preflight_is_not_allowed(api: Api) -> None:
     assert "access-control-allow-credentials" not in preflight.headers
     simple = api.client.get("/api/v1/detainers", headers={"Origin": origin, **OFFICER.headers(api)})
     assert "access-control-allow-origin" not in simple.headers
+
+
+def test_a_database_that_dropped_its_connections_costs_one_503_and_no_half_write(
+    api: Api,
+) -> None:
+    """Pooled connections are not pinged before use: a restart is found by the next statement.
+
+    That request is answered 503 with `Retry-After` (nothing of it saved) and the pool lets
+    go of every connection it held then, so the retry succeeds.
+    """
+    engine = api.application.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite is a file in the process: there is no server to drop a connection")
+    client = quiet_client(api)
+    headers = OFFICER.headers(api)
+    assert client.post("/api/v1/detainers", json=lodge_body(1), headers=headers).status_code == 201
+    with api.application.engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(t.detainer)).scalar_one()
+    with psycopg.connect(str(engine.url.set(drivername="postgresql")), autocommit=True) as admin:
+        dropped = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert dropped is not None
+    assert dropped[0] >= 1
+
+    lost = client.post("/api/v1/detainers", json=lodge_body(2), headers=headers)
+    retried = client.post("/api/v1/detainers", json=lodge_body(2), headers=headers)
+
+    assert lost.status_code == 503, lost.text
+    assert lost.headers["content-type"] == PROBLEM
+    assert lost.headers["retry-after"] == "1"
+    assert "nothing was saved" in lost.json()["detail"]
+    assert retried.status_code == 201, retried.text
+    with api.application.engine.connect() as conn:
+        after = conn.execute(select(func.count()).select_from(t.detainer)).scalar_one()
+    assert after == before + 1

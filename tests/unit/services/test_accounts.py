@@ -25,6 +25,7 @@ from detainers.domain.errors import InvalidValue
 from detainers.services import accounts
 from detainers.services.accounts import CreatedUser, CreateKey, CreateUser, Login, SignedIn
 from detainers.services.errors import AlreadyExists, Forbidden, NotFound, Unauthenticated
+from detainers.services.recent_keys import RecentKeys
 from tests.unit.builders import AGENCY, FACILITY, T0, World
 
 CHEAP_ARGON2 = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -587,3 +588,86 @@ def test_a_list_of_keys_never_holds_a_secret() -> None:
     assert listed.prefix == created.key.prefix
     assert created.secret not in repr(listed)
     assert a.records("key.list")[-1].entry.outcome is Outcome.SUCCESS
+
+
+# -- keys verified lately: no read per request, revocation still felt --------------------
+
+
+def _remembering(a: Accounts, seconds: int = 5) -> None:
+    a.ctx = dataclasses.replace(a.ctx, recent_keys=RecentKeys(timedelta(seconds=seconds)))
+    a.admin = a.ctx.acting(ADMIN)
+
+
+def test_a_key_verified_moments_ago_is_trusted_without_reading_it_again() -> None:
+    a = Accounts()
+    _remembering(a)
+    made = accounts.create_key(
+        CreateKey(name="feed", role=Role.AGENCY_OFFICER, agency_code=AGENCY), a.admin
+    )
+    assert accounts.recent_key_caller(made.secret, a.ctx) is None  # not verified yet
+
+    first = accounts.key_caller(made.secret, a.ctx)
+    opened = len(a.uow.made)
+    again = accounts.recent_key_caller(made.secret, a.ctx)
+
+    assert again == first
+    assert (again.role, again.agency_code, again.name) == (Role.AGENCY_OFFICER, AGENCY, "key:feed")
+    assert len(a.uow.made) == opened  # no unit of work: nothing read
+    a.clock.advance(seconds=5)
+    assert accounts.recent_key_caller(made.secret, a.ctx) is None  # lapsed: read it again
+
+
+def test_a_key_revoked_here_is_refused_at_once_and_elsewhere_within_seconds() -> None:
+    a = Accounts()
+    _remembering(a, seconds=5)
+    here = accounts.create_key(CreateKey(name="here", role=Role.AUDITOR), a.admin)
+    there = accounts.create_key(CreateKey(name="there", role=Role.AUDITOR), a.admin)
+    accounts.key_caller(here.secret, a.ctx)
+    accounts.key_caller(there.secret, a.ctx)
+
+    accounts.revoke_key(here.key.prefix, a.admin)
+    assert accounts.recent_key_caller(here.secret, a.ctx) is None
+    assert not a.key_ok(here.secret)
+
+    # Revoked by another server process: this one learns of it when its entry lapses.
+    stored = a.uow.store.api_keys[there.key.prefix]
+    a.uow.store.api_keys[there.key.prefix] = dataclasses.replace(stored, revoked_at=a.clock.now())
+    a.clock.advance(seconds=4)
+    assert accounts.recent_key_caller(there.secret, a.ctx) is not None
+    a.clock.advance(seconds=1)
+    assert accounts.recent_key_caller(there.secret, a.ctx) is None
+    assert not a.key_ok(there.secret)
+
+
+def test_a_remembered_key_still_expires_on_time_and_failures_are_never_remembered() -> None:
+    a = Accounts()
+    _remembering(a, seconds=60)
+    made = accounts.create_key(
+        CreateKey(name="short", role=Role.AUDITOR, expires_at=T0 + timedelta(seconds=30)),
+        a.admin,
+    )
+    accounts.key_caller(made.secret, a.ctx)
+    a.clock.advance(seconds=29)
+    assert accounts.recent_key_caller(made.secret, a.ctx) is not None
+    a.clock.advance(seconds=1)
+    assert accounts.recent_key_caller(made.secret, a.ctx) is None
+
+    wrong = made.secret[:-1] + ("A" if made.secret[-1] != "A" else "B")
+    for _ in range(3):
+        assert not a.key_ok(wrong)
+        assert accounts.recent_key_caller(wrong, a.ctx) is None
+    failures = [r for r in a.records("key.authenticate") if r.entry.detail == "unknown key"]
+    assert len(failures) == 3  # each failure read, refused and audited
+
+
+def test_remembered_keys_are_bounded_and_hold_no_secret() -> None:
+    remembered = RecentKeys(timedelta(seconds=5), size=3)
+    a = Accounts()
+    made = [
+        accounts.create_key(CreateKey(name=f"k{n}", role=Role.AUDITOR), a.admin) for n in range(5)
+    ]
+    for m in made:
+        remembered.put(accounts.digest(m.secret), m.key, T0)
+    kept = [m for m in made if remembered.get(accounts.digest(m.secret), T0) is not None]
+    assert [m.key.name for m in kept] == ["k2", "k3", "k4"]
+    assert not any(m.secret in repr(remembered.__dict__) for m in made)

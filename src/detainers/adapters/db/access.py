@@ -17,7 +17,13 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, text, upda
 from detainers.adapters.db import tables as t
 from detainers.adapters.db.repositories import versioned_update
 from detainers.domain.access import ApiKey, Role, Session, User
-from detainers.domain.audit import AuditEntry, AuditRecord, Outcome, seal
+from detainers.domain.audit import (
+    AuditEntry,
+    AuditRecord,
+    Outcome,
+    canonical_around_chain,
+    seal,
+)
 from detainers.services.ports import IdempotencyRecord
 
 _ENTRY_FIELDS = tuple(f.name for f in fields(AuditEntry))
@@ -34,14 +40,32 @@ _MOVE_HEAD = (
         hash=bindparam("head_hash", type_=_HEAD.c.hash.type),
     )
 )
-# PostgreSQL: the record and the head's move in one statement, so the head stays locked
-# for one round trip fewer and the writers queued behind it wait less (SQLite has no
-# INSERT inside WITH; its writers are serialised by the database anyway).
-_SEAL = _MOVE_HEAD.add_cte(
-    insert(t.audit_record)
-    .values({c.name: bindparam(f"record_{c.name}", type_=c.type) for c in t.audit_record.c})
-    .cte("sealed")
-)
+# PostgreSQL: the head is locked, the record sealed and inserted and the head moved in
+# one statement, the hash computed by the database from the canonical text around the
+# two values only the head knows (`canonical_around_chain`). Nothing in Python runs
+# while the head is held, so writers queued behind it wait only for the statement and
+# the commit. SQLite serialises writers itself and seals in Python.
+_APPEND = text(
+    # The names are the entry's own fields; every value is a bound parameter.
+    f"""
+    WITH head AS (
+        SELECT seq + 1 AS seq, hash AS previous_hash FROM audit_head WHERE id = 1 FOR UPDATE
+    ), sealed AS (
+        SELECT seq, previous_hash, encode(sha256(convert_to(
+            :before || previous_hash || :between || seq::text || '}}', 'UTF8')), 'hex') AS hash
+        FROM head
+    ), inserted AS (
+        INSERT INTO audit_record ({", ".join(_ENTRY_FIELDS)}, seq, previous_hash, hash)
+        SELECT {", ".join(f":{name}" for name in _ENTRY_FIELDS)}, seq, previous_hash, hash
+        FROM sealed
+    )
+    UPDATE audit_head SET seq = sealed.seq, hash = sealed.hash FROM sealed
+    WHERE audit_head.id = 1
+    RETURNING sealed.seq, sealed.previous_hash, sealed.hash
+    """  # noqa: S608
+).bindparams(bindparam("at", type_=t.audit_record.c.at.type))
+
+_SAVE_SESSION = update(t.user_session).where(t.user_session.c.id == bindparam("key"))
 
 
 def _user_from(row: Any) -> User:
@@ -71,7 +95,7 @@ class SqlUsers:
 
     def add(self, user: User) -> None:
         values = {f.name: getattr(user, f.name) for f in fields(User)}
-        self._conn.execute(insert(t.app_user).values(**values))
+        self._conn.execute(insert(t.app_user), values)
 
     def get(self, user_id: str) -> User | None:
         row = self._conn.execute(select(t.app_user).where(t.app_user.c.id == user_id)).first()
@@ -109,7 +133,7 @@ class SqlApiKeys:
 
     def add(self, key: ApiKey) -> None:
         self._conn.execute(
-            insert(t.api_key).values(**{f.name: getattr(key, f.name) for f in fields(ApiKey)})
+            insert(t.api_key), {f.name: getattr(key, f.name) for f in fields(ApiKey)}
         )
 
     def by_prefix(self, prefix: str) -> ApiKey | None:
@@ -134,9 +158,7 @@ class SqlSessions:
 
     def add(self, session: Session) -> None:
         self._conn.execute(
-            insert(t.user_session).values(
-                **{f.name: getattr(session, f.name) for f in fields(Session)}
-            )
+            insert(t.user_session), {f.name: getattr(session, f.name) for f in fields(Session)}
         )
 
     def by_token_hash(self, token_hash: str) -> Session | None:
@@ -147,9 +169,8 @@ class SqlSessions:
 
     def save(self, session: Session) -> None:
         self._conn.execute(
-            update(t.user_session)
-            .where(t.user_session.c.id == session.id)
-            .values(last_seen_at=session.last_seen_at, ended_at=session.ended_at)
+            _SAVE_SESSION,
+            {"key": session.id, "last_seen_at": session.last_seen_at, "ended_at": session.ended_at},
         )
 
     def end_all(self, user_id: str, at: datetime) -> int:
@@ -167,9 +188,8 @@ class SqlIdempotency:
 
     def add(self, record: IdempotencyRecord) -> None:
         self._conn.execute(
-            insert(t.idempotency_record).values(
-                **{f.name: getattr(record, f.name) for f in fields(IdempotencyRecord)}
-            )
+            insert(t.idempotency_record),
+            {f.name: getattr(record, f.name) for f in fields(IdempotencyRecord)},
         )
 
     def get(self, principal_id: str, key: str) -> IdempotencyRecord | None:
@@ -187,21 +207,21 @@ class SqlAudit:
         self._conn = conn
 
     def append(self, entry: AuditEntry) -> AuditRecord:
+        values = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
+        values["outcome"] = entry.outcome.value
+        if self._conn.dialect.name == "postgresql":
+            before, between = canonical_around_chain(entry)
+            seq, previous, sealed = self._conn.execute(
+                _APPEND, {**values, "before": before, "between": between}
+            ).one()
+            return AuditRecord(seq=seq, entry=entry, previous_hash=previous, hash=sealed)
         seq, previous = self._conn.execute(_LOCK_HEAD).one()
         record = seal(seq + 1, entry, previous)
-        row = {
-            **{name: getattr(entry, name) for name in _ENTRY_FIELDS},
-            "outcome": entry.outcome.value,
-            "seq": record.seq,
-            "previous_hash": record.previous_hash,
-            "hash": record.hash,
-        }
-        head = {"head_seq": record.seq, "head_hash": record.hash}
-        if self._conn.dialect.name == "postgresql":
-            self._conn.execute(_SEAL, {**{f"record_{k}": v for k, v in row.items()}, **head})
-        else:
-            self._conn.execute(insert(t.audit_record), row)
-            self._conn.execute(_MOVE_HEAD, head)
+        self._conn.execute(
+            insert(t.audit_record),
+            {**values, "seq": record.seq, "previous_hash": previous, "hash": record.hash},
+        )
+        self._conn.execute(_MOVE_HEAD, {"head_seq": record.seq, "head_hash": record.hash})
         return record
 
     def records(

@@ -9,11 +9,20 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for `url`; for a SQLite file its folder is created."""
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
+    """An engine for `url`; for a SQLite file its folder is created.
+
+    PostgreSQL connections are pooled (`pool_size` kept open, as many again
+    when busy) and not pinged before each use: a ping is a round trip on every
+    unit of work. A connection the server dropped (a restart, a failover) fails
+    the one statement that finds out; SQLAlchemy then discards every pooled
+    connection older than that moment, so one request per process fails,
+    nothing half-written (its transaction never committed), and the API answers
+    it with 503 and `Retry-After`.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
     database = parsed.database
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)

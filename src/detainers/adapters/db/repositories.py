@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Update, func, insert, select, update
+from sqlalchemy import Connection, Update, bindparam, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from detainers.adapters.db import rows
@@ -32,18 +32,44 @@ from detainers.domain.vocabulary import (
 from detainers.services.errors import ConcurrencyConflict
 from detainers.services.ports import BookingFilter, DetainerFilter
 
+# Statements built once: the values come as parameters, so SQLAlchemy compiles each
+# once per set of columns and psycopg prepares it, instead of a new statement per write.
+_JURISDICTION = select(t.jurisdiction).where(t.jurisdiction.c.code == bindparam("code"))
+_AGENCY = select(t.agency).where(t.agency.c.code == bindparam("code"))
+_FACILITY = select(t.facility).where(t.facility.c.code == bindparam("code"))
+_PERSON = select(t.person).where(t.person.c.id == bindparam("key"))
+_IDENTIFIERS_OF = select(t.person_identifier.c.kind, t.person_identifier.c.value).where(
+    t.person_identifier.c.person_id == bindparam("key")
+)
+_PEOPLE_BY_IDENTIFIER = select(t.person_identifier.c.person_id).where(
+    t.person_identifier.c.kind == bindparam("kind"),
+    t.person_identifier.c.value == bindparam("value"),
+)
+_BOOKING = select(t.booking).where(t.booking.c.id == bindparam("key"))
+_CHARGES_OF = (
+    select(t.charge).where(t.charge.c.booking_id == bindparam("key")).order_by(t.charge.c.position)
+)
+_DETAINER = select(t.detainer).where(t.detainer.c.id == bindparam("key"))
+_HOLD_OF = select(t.hold).where(t.hold.c.detainer_id == bindparam("key"))
+_DECISION = select(t.decision).where(t.decision.c.id == bindparam("key"))
+_UPDATE_HOLD = update(t.hold).where(t.hold.c.detainer_id == bindparam("hold_of"))
+_UPDATE_BOOKING = update(t.booking).where(
+    t.booking.c.id == bindparam("key"), t.booking.c.version == bindparam("read_version")
+)
+_UPDATE_DETAINER = update(t.detainer).where(
+    t.detainer.c.id == bindparam("key"), t.detainer.c.version == bindparam("read_version")
+)
+
 
 class SqlJurisdictions:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def add(self, jurisdiction: Jurisdiction) -> None:
-        self._conn.execute(insert(t.jurisdiction).values(**rows.jurisdiction_row(jurisdiction)))
+        self._conn.execute(insert(t.jurisdiction), rows.jurisdiction_row(jurisdiction))
 
     def get(self, code: str) -> Jurisdiction | None:
-        row = self._conn.execute(
-            select(t.jurisdiction).where(t.jurisdiction.c.code == code)
-        ).first()
+        row = self._conn.execute(_JURISDICTION, {"code": code}).first()
         return None if row is None else rows.jurisdiction_from(row._mapping)
 
     def list(self) -> Sequence[Jurisdiction]:
@@ -56,10 +82,10 @@ class SqlAgencies:
         self._conn = conn
 
     def add(self, agency: Agency) -> None:
-        self._conn.execute(insert(t.agency).values(**rows.agency_row(agency)))
+        self._conn.execute(insert(t.agency), rows.agency_row(agency))
 
     def get(self, code: str) -> Agency | None:
-        row = self._conn.execute(select(t.agency).where(t.agency.c.code == code)).first()
+        row = self._conn.execute(_AGENCY, {"code": code}).first()
         return None if row is None else rows.agency_from(row._mapping)
 
     def list(self) -> Sequence[Agency]:
@@ -74,10 +100,10 @@ class SqlFacilities:
         self._conn = conn
 
     def add(self, facility: Facility) -> None:
-        self._conn.execute(insert(t.facility).values(**rows.facility_row(facility)))
+        self._conn.execute(insert(t.facility), rows.facility_row(facility))
 
     def get(self, code: str) -> Facility | None:
-        row = self._conn.execute(select(t.facility).where(t.facility.c.code == code)).first()
+        row = self._conn.execute(_FACILITY, {"code": code}).first()
         return None if row is None else rows.facility_from(row._mapping)
 
     def list(self) -> Sequence[Facility]:
@@ -90,7 +116,7 @@ class SqlPersons:
         self._conn = conn
 
     def add(self, person: Person, convictions: Sequence[Conviction]) -> None:
-        self._conn.execute(insert(t.person).values(**rows.person_row(person)))
+        self._conn.execute(insert(t.person), rows.person_row(person))
         if person.identifiers:
             self._conn.execute(
                 insert(t.person_identifier),
@@ -105,21 +131,15 @@ class SqlPersons:
             )
 
     def get(self, person_id: str) -> Person | None:
-        row = self._conn.execute(select(t.person).where(t.person.c.id == person_id)).first()
+        row = self._conn.execute(_PERSON, {"key": person_id}).first()
         if row is None:
             return None
-        ids = self._conn.execute(
-            select(t.person_identifier.c.kind, t.person_identifier.c.value).where(
-                t.person_identifier.c.person_id == person_id
-            )
-        )
+        ids = self._conn.execute(_IDENTIFIERS_OF, {"key": person_id})
         return rows.person_from(row._mapping, {row.kind: row.value for row in ids})
 
     def find_by_identifier(self, kind: IdentifierKind, value: str) -> Sequence[Person]:
         found = self._conn.execute(
-            select(t.person_identifier.c.person_id).where(
-                t.person_identifier.c.kind == kind.value, t.person_identifier.c.value == value
-            )
+            _PEOPLE_BY_IDENTIFIER, {"kind": kind.value, "value": value}
         ).scalars()
         people = [self.get(person_id) for person_id in found]
         return [p for p in people if p is not None]
@@ -139,7 +159,7 @@ class SqlBookings:
         self._seen: dict[str, Booking] = {}
 
     def add(self, booking: Booking) -> None:
-        self._conn.execute(insert(t.booking).values(**rows.booking_row(booking)))
+        self._conn.execute(insert(t.booking), rows.booking_row(booking))
         if booking.charges:
             self._conn.execute(
                 insert(t.charge),
@@ -150,14 +170,10 @@ class SqlBookings:
     def get(self, booking_id: str) -> Booking | None:
         if booking_id in self._seen:
             return self._seen[booking_id]
-        row = self._conn.execute(select(t.booking).where(t.booking.c.id == booking_id)).first()
+        row = self._conn.execute(_BOOKING, {"key": booking_id}).first()
         if row is None:
             return None
-        charges = self._conn.execute(
-            select(t.charge)
-            .where(t.charge.c.booking_id == booking_id)
-            .order_by(t.charge.c.position)
-        )
+        charges = self._conn.execute(_CHARGES_OF, {"key": booking_id})
         booking = rows.booking_from(row._mapping, [rows.charge_from(c._mapping) for c in charges])
         self._seen[booking_id] = booking
         return booking
@@ -167,9 +183,8 @@ class SqlBookings:
         values["version"] = booking.version + 1
         versioned_update(
             self._conn,
-            update(t.booking)
-            .where(t.booking.c.id == booking.id, t.booking.c.version == booking.version)
-            .values(**values),
+            _UPDATE_BOOKING,
+            {**values, "key": booking.id, "read_version": booking.version},
             kind="booking",
             key=booking.id,
             version=booking.version,
@@ -217,7 +232,7 @@ class SqlDetainers:
         return list(self._saved_events)
 
     def add(self, detainer: Detainer) -> None:
-        self._conn.execute(insert(t.detainer).values(**rows.detainer_row(detainer)))
+        self._conn.execute(insert(t.detainer), rows.detainer_row(detainer))
         self._stored_decision[detainer.id] = None
         self._stored_hold[detainer.id] = False
         self._write_children(detainer)
@@ -226,7 +241,7 @@ class SqlDetainers:
     def get(self, detainer_id: str) -> Detainer | None:
         if detainer_id in self._seen:
             return self._seen[detainer_id]
-        found = self._load(select(t.detainer).where(t.detainer.c.id == detainer_id))
+        found = self._load(_DETAINER, {"key": detainer_id})
         return found[0] if found else None
 
     def save(self, detainer: Detainer) -> None:
@@ -234,9 +249,8 @@ class SqlDetainers:
         values["version"] = detainer.version + 1
         versioned_update(
             self._conn,
-            update(t.detainer)
-            .where(t.detainer.c.id == detainer.id, t.detainer.c.version == detainer.version)
-            .values(**values),
+            _UPDATE_DETAINER,
+            {**values, "key": detainer.id, "read_version": detainer.version},
             kind="detainer",
             key=detainer.id,
             version=detainer.version,
@@ -304,17 +318,15 @@ class SqlDetainers:
 
     # -- internals -----------------------------------------------------------
 
-    def _load(self, query: Any) -> builtins.list[Detainer]:
+    def _load(self, query: Any, params: dict[str, Any] | None = None) -> builtins.list[Detainer]:
         loaded: builtins.list[Detainer] = []
-        for row in self._conn.execute(query):
+        for row in self._conn.execute(query, params):
             m = row._mapping
             if m["id"] in self._seen:
                 loaded.append(self._seen[m["id"]])
                 continue
             decision = self._decision(m["decision_id"])
-            hold_row = self._conn.execute(
-                select(t.hold).where(t.hold.c.detainer_id == m["id"])
-            ).first()
+            hold_row = self._conn.execute(_HOLD_OF, {"key": m["id"]}).first()
             hold = None if hold_row is None else rows.hold_from(hold_row._mapping)
             detainer = rows.detainer_from(m, decision, hold)
             self._seen[detainer.id] = detainer
@@ -326,7 +338,7 @@ class SqlDetainers:
     def _decision(self, decision_id: str | None) -> Decision | None:
         if decision_id is None:
             return None
-        row = self._conn.execute(select(t.decision).where(t.decision.c.id == decision_id)).first()
+        row = self._conn.execute(_DECISION, {"key": decision_id}).first()
         return None if row is None else rows.decision_from(row._mapping)
 
     def _write_children(self, detainer: Detainer) -> None:
@@ -335,15 +347,13 @@ class SqlDetainers:
             and self._stored_decision.get(detainer.id) != detainer.decision.id
         ):
             self._conn.execute(
-                insert(t.decision).values(**rows.decision_row(detainer.id, detainer.decision))
+                insert(t.decision), rows.decision_row(detainer.id, detainer.decision)
             )
             self._stored_decision[detainer.id] = detainer.decision.id
         if detainer.hold is not None:
             values = rows.hold_row(detainer.id, detainer.hold)
             if self._stored_hold.get(detainer.id):
-                self._conn.execute(
-                    update(t.hold).where(t.hold.c.detainer_id == detainer.id).values(**values)
-                )
+                self._conn.execute(_UPDATE_HOLD, {**values, "hold_of": detainer.id})
             else:
                 self._conn.execute(insert(t.hold).values(**values))
                 self._stored_hold[detainer.id] = True
@@ -367,11 +377,17 @@ def is_write_conflict(error: OperationalError) -> bool:
 
 
 def versioned_update(
-    conn: Connection, statement: Update, *, kind: str, key: str, version: int
+    conn: Connection,
+    statement: Update,
+    params: dict[str, Any] | None = None,
+    *,
+    kind: str,
+    key: str,
+    version: int,
 ) -> None:
     """Run an update guarded by `version`; anything but one changed row is a conflict."""
     try:
-        result = conn.execute(statement)
+        result = conn.execute(statement, params)
     except OperationalError as e:
         if is_write_conflict(e):
             raise ConcurrencyConflict(

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from detainers.bootstrap import Application, bootstrap, sender
@@ -51,6 +53,10 @@ def create_app(application: Application, *, worker: Worker | None = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Each process runs at most `serve_threads` requests' database work at once;
+        # the rest wait their turn on the event loop. More threads than cores and
+        # connections only contend for the interpreter lock and the pool.
+        to_thread.current_default_thread_limiter().total_tokens = application.settings.serve_threads
         thread = worker.start_thread() if worker is not None else None
         try:
             yield
@@ -78,6 +84,7 @@ def create_app(application: Application, *, worker: Worker | None = None) -> Fas
     app.add_exception_handler(StarletteHTTPException, problems.on_http_error)
     for kind in (ServiceError, DomainError, PolicyError):
         app.add_exception_handler(kind, problems.on_known_error)
+    app.add_exception_handler(DBAPIError, problems.on_lost_database)
     app.add_exception_handler(Exception, problems.on_unexpected)
     check_permissions(app)
     problems.document_problems(app, API_PREFIX)

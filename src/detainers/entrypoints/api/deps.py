@@ -50,20 +50,27 @@ def credential(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def caller(request: Request) -> Caller:
-    """Who is calling: a key's system, a session's person, or anonymous. Bad credentials are 401."""
+async def caller(request: Request) -> Caller:
+    """Who is calling: a key's system, a session's person, or anonymous. Bad credentials are 401.
+
+    A key this process verified moments ago is answered from memory; anything that
+    reads the database runs in the thread pool.
+    """
     cached: Caller | None = getattr(request.state, "caller", None)
     if cached is not None:
         return cached
     base = _anonymous(request)
     token = credential(request)
     ctx = application(request).context.acting(base)
+    found: Caller | None
     if token is None:
         found = base
     elif token.startswith(f"{accounts.KEY_PREFIX}_"):
-        found = accounts.key_caller(token, ctx)
+        found = accounts.recent_key_caller(token, ctx)
+        if found is None:
+            found = await run_in_threadpool(accounts.key_caller, token, ctx)
     else:
-        found = accounts.session_caller(token, ctx)
+        found = await run_in_threadpool(accounts.session_caller, token, ctx)
     request.state.caller = found
     return found
 

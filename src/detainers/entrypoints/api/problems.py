@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from detainers.domain.errors import (
@@ -171,6 +172,23 @@ async def on_http_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def on_lost_database(request: Request, error: Exception) -> JSONResponse:
+    """503 when the database dropped the connection (a restart, a failover); else the 500 path.
+
+    Nothing was committed, and the pool has let go of its stale connections, so the
+    client's retry (safe with an `Idempotency-Key`) finds a fresh one.
+    """
+    if not (isinstance(error, DBAPIError) and error.connection_invalidated):
+        raise error
+    return problem_response(
+        request,
+        503,
+        "Database unavailable",
+        "the connection to the database was lost and nothing was saved; try again",
+        headers={"Retry-After": "1"},
+    )
+
+
 async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", "-")
     return problem_response(
@@ -207,14 +225,16 @@ _DESCRIPTIONS: Mapping[int, str] = MappingProxyType(
         422: "Not accepted; `errors` names each field at fault",
         429: "Too many requests; try again after `Retry-After` seconds",
         500: "Internal error; quote the `request_id`",
+        503: "The database connection was lost; nothing was saved, retry after `Retry-After`",
     }
 )
 # Every API route names its caller and declares a permission, so any of these may answer.
-_API_STATUSES = frozenset({400, 401, 403, 404, 409, 422})
+_API_STATUSES = frozenset({400, 401, 403, 404, 409, 422, 503})
 _HEADERS: Mapping[int, dict[str, Any]] = MappingProxyType(
     {
         401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
         429: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+        503: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
     }
 )
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
@@ -224,7 +244,7 @@ def document_problems(app: FastAPI, api_prefix: str) -> None:
     """Declare in the OpenAPI document the problem responses each operation can give.
 
     Every operation may answer 500; routes under `api_prefix` the problems of
-    callers, permissions, lookups, conflicts and validation; routes with a body
+    callers, permissions, lookups, conflicts, validation and a lost database; routes with a body
     413; rate-limited routes 429. FastAPI's own 422 (`HTTPValidationError`,
     `application/json`) is replaced: validation errors are problems too.
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from detainers.domain import commands as c
 from detainers.domain.lifecycle import DetainerState
@@ -61,7 +62,7 @@ def _read(detainer_id: str, ctx: Context) -> DetainerOut:
     summary="Lodge a detainer with a facility",
     description="The agency's request; it is matched to the open booking its identifiers name.",
 )
-def lodge(body: DetainerIn, response: Response, ctx: Lodger) -> DetainerOut:
+async def lodge(body: DetainerIn, response: Response, ctx: Lodger) -> DetainerOut:
     def create(ctx: Context) -> DetainerOut:
         command = c.LodgeDetainer(
             agency_code=body.agency,
@@ -76,7 +77,7 @@ def lodge(body: DetainerIn, response: Response, ctx: Lodger) -> DetainerOut:
         )
         return DetainerOut.of(detainers.lodge_detainer(command, ctx))
 
-    done = idempotency.carry_out(ctx, create, _read)
+    done = await run_in_threadpool(idempotency.carry_out, ctx, create, _read)
     created(response, f"{router.prefix}/{done.value.id}", done.replayed)
     return done.value
 
