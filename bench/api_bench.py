@@ -6,7 +6,7 @@ or under /usr/lib/postgresql/*/bin):
     python bench/api_bench.py                         # 2 workers, 16 connections, 20 s a phase
     python bench/api_bench.py --duration 30 --warmup 5
     python bench/api_bench.py --client-processes 2    # the connections split over two clients
-    python bench/api_bench.py --client raw            # a minimal HTTP client instead of httpx
+    python bench/api_bench.py --client httpx          # httpx.AsyncClient as the client
     python bench/api_bench.py --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 Set-up: a scratch database `api_bench_<random>` on the server (dropped at the end),
@@ -15,10 +15,10 @@ the reference data over the API (two jurisdictions, an agency, a facility), then
 agency officer's key is minted; `detainers serve --workers N` runs on a free port
 until /readyz answers.
 
-1. API, closed loop: `--connections` keep-alive connections (asyncio; each an
-   `httpx.AsyncClient` with a pool of one, or with `--client raw` a minimal HTTP/1.1
-   client), opened one after another during the warm-up and used in turn, each lodge
-   a detainer (`POST /api/v1/detainers`, a new subject every time) as soon as the
+1. API, closed loop: `--connections` keep-alive connections (asyncio; by default a
+   minimal HTTP/1.1 client over asyncio streams, or with `--client httpx` each an
+   `httpx.AsyncClient` with a pool of one), opened one after another during the
+   warm-up and used in turn, each lodge a detainer (`POST /api/v1/detainers`, a new subject every time) as soon as the
    previous answer came, for `--duration` s after `--warmup` s. Requests/s, p50/p99
    latency, errors (anything but 201).
 2. Baseline, the ceiling: `pgbench` (prepared statements, like psycopg after its
@@ -32,6 +32,12 @@ until /readyz answers.
    stall counts for every request that should have been sent during it. Then the same
    writes through pgbench at the same rate (`--rate`), for the database's own tail at
    that load.
+
+The client is the load generator, not the system measured: on this 2-core machine it
+shares the cores with the server and the database, so the default is the minimal client
+(about 0.1 ms of CPU a request, as little as `wrk` or `pgbench`); httpx costs about
+1.1 ms a request, taken from the server. Both are reported in BENCHMARKS.md.
+After the run `detainers audit verify` walks the whole chain the run wrote.
 
 CPU over each measured window is reported per party (client, server workers,
 PostgreSQL, anything else, the whole machine), read from /proc: on a small machine the
@@ -413,7 +419,7 @@ class Plan:
     process: int
     offset: float = 0.0  # this process's phase within one gap (between arrivals or opens)
     stagger: float = 0.0  # seconds between this process's connection opens
-    client: str = "httpx"  # or "raw" (RawConnection)
+    client: str = "raw"  # RawConnection, or "httpx"
     server_pid: int = 0  # to find the worker that accepted each connection
 
 
@@ -432,7 +438,8 @@ class RawConnection:
     """One keep-alive HTTP/1.1 connection for POSTs, at a fraction of httpx's CPU.
 
     Enough for this server's answers (a status line, headers with Content-Length, a
-    body); `--client raw` uses it to show how much of the machine httpx itself takes.
+    body); the default client, so the load generator takes little of the cores the
+    server shares (`--client httpx` shows how much httpx itself takes).
     """
 
     def __init__(self, base: str, headers: dict[str, str]) -> None:
@@ -887,9 +894,9 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=1, help="API client processes (1)")
     parser.add_argument(
         "--client",
-        choices=("httpx", "raw"),
-        default="httpx",
-        help="httpx.AsyncClient (default) or a minimal keep-alive HTTP/1.1 client (less CPU)",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="a minimal keep-alive HTTP/1.1 client (default) or httpx.AsyncClient (more CPU)",
     )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help="a server to use")
     args = parser.parse_args()
@@ -936,6 +943,7 @@ def main() -> None:
                 args, url, folder, args.duration, "pgbench at the same rate", half.rate
             )
         detainers, records, chained = chain_holds(url)
+        verified = detainers_cli(url, "audit", "verify").strip().splitlines()[-1]
 
     print(ceiling.line())
     print(ceiling.cpu_line())
@@ -952,6 +960,7 @@ def main() -> None:
         f"afterwards: {detainers:,} detainers, {records:,} audit records,"
         f" chain sequence without gaps: {chained}"
     )
+    print(f"audit verify: {verified}")
     share = peak.rate / ceiling.rate
     errors = peak.errors + half.errors + ceiling.errors + floor.errors
     print("targets:")
