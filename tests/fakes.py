@@ -507,6 +507,10 @@ class _Messages:
     def save(self, message: Message) -> None:
         self._s.messages[message.id] = copy.deepcopy(message)
 
+    def save_all(self, messages: Sequence[Message]) -> None:
+        for message in messages:
+            self.save(message)
+
     def claim_due(self, now: datetime, limit: int) -> Sequence[Message]:
         due = [
             m
@@ -515,8 +519,8 @@ class _Messages:
         ]
         return [copy.deepcopy(m) for m in sorted(due, key=lambda m: (m.due_at, m.id))[:limit]]
 
-    def record_attempt(self, attempt: Attempt) -> None:
-        self._s.attempts.append(attempt)
+    def record_attempts(self, attempts: Sequence[Attempt]) -> None:
+        self._s.attempts.extend(attempts)
 
     def attempts(self, message_id: str) -> Sequence[Attempt]:
         return [a for a in self._s.attempts if a.message_id == message_id]

@@ -117,11 +117,12 @@ def deliver_due(
         for result in sender.send(outgoing, now):
             results[result.message_id] = result
         delivered = failed = dead = 0
+        attempts: list[Attempt] = []
         for message in claimed:
             result = results.get(message.id) or Delivered(
                 message_id=message.id, ok=False, error="the sender gave no result"
             )
-            uow.messages.record_attempt(
+            attempts.append(
                 Attempt(
                     message_id=message.id,
                     attempted_at=now,
@@ -146,7 +147,9 @@ def deliver_due(
                 message.due_at = next_try(message.attempts, now, rng)
                 message.last_error = result.error
                 failed += 1
-            uow.messages.save(message)
+        # A batch's writes go in one statement each: per message they were most of a round.
+        uow.messages.record_attempts(attempts)
+        uow.messages.save_all(claimed)
         uow.commit()
     return Report(claimed=len(claimed), delivered=delivered, failed=failed, dead=dead)
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 import base64
 import json
 import random
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
@@ -265,3 +268,98 @@ def test_an_endpoint_url_whose_port_or_host_cannot_be_read_is_refused_when_set(
 
     assert f"[{url}]" in str(refused.value)
     assert inbox.endpoints_of(Audience.AGENCY, AGENCY, harness.ctx) == []
+
+
+def test_a_proxy_named_by_the_environment_carries_webhooks_except_to_hosts_it_exempts(
+    harness: Harness,
+    receiver: Callable[..., Receiver],
+    sender: WebhookSender,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    proxy = receiver(secrets=[AGENCY_SECRET])
+    direct = receiver(secrets=[FACILITY_SECRET])
+    for name in ("http_proxy", "all_proxy", "ALL_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url.removesuffix("/hooks"))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    # Only the proxy knows this host: a direct connection could not reach it.
+    beyond = "http://hooks.ero-bos.example/agency"
+    harness.set_endpoint(Audience.AGENCY, AGENCY, Channel.WEBHOOK, beyond, AGENCY_SECRET)
+    harness.set_endpoint(Audience.FACILITY, FACILITY, Channel.WEBHOOK, direct.url, FACILITY_SECRET)
+    harness.book()
+    harness.review(harness.lodge().id, ReviewChoice.HONOR)
+
+    report = delivery.deliver_due(harness.ctx, sender, harness.clock.now())
+
+    assert (report.claimed, report.delivered) == (2, 2)
+    [relayed] = proxy.accepted
+    assert relayed.path == beyond  # the absolute form a proxy is asked for
+    assert json.loads(relayed.body)["type"] == MessageType.DECISION_RECORDED.value
+    [straight] = direct.accepted
+    assert json.loads(straight.body)["type"] == MessageType.DETAINER_LODGED.value
+
+
+class _Misbehaving:
+    """A raw loopback receiver: `endless` answers 200 then streams a body without end;
+    `trickle` sends its status line, then a header byte every 50 ms, never finishing."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.sent = 0
+        self.closed = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/hooks"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self._listener.accept()
+        conn.settimeout(10)
+        with conn:
+            conn.recv(65_536)
+            try:
+                if self.mode == "endless":
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    chunk = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
+                    while self.sent < 512 * 1024 * 1024:
+                        conn.sendall(chunk)
+                        self.sent += 0x4000
+                else:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                    for _ in range(400):
+                        conn.sendall(b"X")
+                        time.sleep(0.05)
+            except OSError:
+                pass  # the sender hung up: what these receivers are for
+        self.closed.set()
+
+    def stop(self) -> None:
+        self._listener.close()
+
+
+@pytest.mark.parametrize("mode", ["endless", "trickle"])
+def test_a_receiver_cannot_hold_the_sender_with_an_endless_or_trickling_answer(
+    mode: str, harness: Harness, sender: WebhookSender
+) -> None:
+    hostile = _Misbehaving(mode)
+    harness.set_endpoint(Audience.AGENCY, AGENCY, Channel.WEBHOOK, hostile.url, AGENCY_SECRET)
+    harness.book()
+    detainer = harness.review(harness.lodge().id, ReviewChoice.HONOR)
+    [message] = harness.pending(detainer.id, Channel.WEBHOOK)
+
+    started = time.monotonic()
+    delivery.deliver_due(harness.ctx, sender, harness.clock.now())
+    took = time.monotonic() - started
+
+    [attempt] = harness.attempts(message.id)
+    # The sender's timeout is 0.3 s: a whole request is bounded by three of them.
+    assert took < 3, took
+    assert hostile.closed.wait(5), "the sender never hung up"
+    if mode == "endless":
+        # Only the status counts: a 200 is delivered, and the body is not swallowed.
+        assert (attempt.succeeded, attempt.status_code) == (True, 200)
+        assert hostile.sent < 16 * 1024 * 1024
+    else:
+        assert not attempt.succeeded
+        assert "Timeout" in (attempt.error or ""), attempt.error
+    hostile.stop()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from detainers.adapters.db import tables as t
@@ -49,6 +49,18 @@ def _message_row(m: Message) -> dict[str, Any]:
         "acknowledged_at": m.acknowledged_at,
         "acknowledged_by": m.acknowledged_by,
     }
+
+
+# Built once: a statement made anew per row costs more Python than the round trip. The
+# rows' keys name the columns to set; `message_id` picks the row.
+_SAVE_MESSAGE = update(t.message).where(t.message.c.id == bindparam("message_id"))
+_INSERT_ATTEMPT = insert(t.delivery_attempt)
+
+
+def _saved_message_row(m: Message) -> dict[str, Any]:
+    values = _message_row(m)
+    values["message_id"] = values.pop("id")
+    return values
 
 
 def _message_from(row: Any) -> Message:
@@ -129,9 +141,11 @@ class SqlMessages:
         return None if row is None else _message_from(row)
 
     def save(self, message: Message) -> None:
-        values = _message_row(message)
-        del values["id"]
-        self._conn.execute(update(t.message).where(t.message.c.id == message.id).values(**values))
+        self.save_all([message])
+
+    def save_all(self, messages: Sequence[Message]) -> None:
+        if messages:
+            self._conn.execute(_SAVE_MESSAGE, [_saved_message_row(m) for m in messages])
 
     def claim_due(self, now: datetime, limit: int) -> Sequence[Message]:
         rows = self._conn.execute(
@@ -146,15 +160,21 @@ class SqlMessages:
         )
         return [_message_from(r) for r in rows]
 
-    def record_attempt(self, attempt: Attempt) -> None:
+    def record_attempts(self, attempts: Sequence[Attempt]) -> None:
+        if not attempts:
+            return
         self._conn.execute(
-            insert(t.delivery_attempt).values(
-                message_id=attempt.message_id,
-                attempted_at=attempt.attempted_at,
-                succeeded=attempt.succeeded,
-                status_code=attempt.status_code,
-                error=attempt.error,
-            )
+            _INSERT_ATTEMPT,
+            [
+                {
+                    "message_id": a.message_id,
+                    "attempted_at": a.attempted_at,
+                    "succeeded": a.succeeded,
+                    "status_code": a.status_code,
+                    "error": a.error,
+                }
+                for a in attempts
+            ],
         )
 
     def attempts(self, message_id: str) -> Sequence[Attempt]:
