@@ -359,9 +359,9 @@ class SqlDetainers:
                 self._stored_hold[detainer.id] = True
         if detainer.new_events:
             self._saved_events.extend(detainer.new_events)
-            self._conn.execute(
-                insert(t.detainer_event), [rows.event_row(e) for e in detainer.new_events]
-            )
+            events = [rows.event_row(e) for e in detainer.new_events]
+            # One event (most commands) as one row: a list takes the many-rows path.
+            self._conn.execute(insert(t.detainer_event), events[0] if len(events) == 1 else events)
             detainer.new_events.clear()
 
 
