@@ -51,7 +51,7 @@ class Settings(BaseSettings):
         le=64,
         description=(
             "Requests one server process works on at once (the rest queue); its database"
-            " pool keeps as many connections, and opens as many again when busy"
+            " pool keeps one connection more than this, and opens as many again when busy"
         ),
     )
     key_cache_seconds: float = Field(

@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -23,13 +25,16 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from httpx2 import Response
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from detainers.adapters.db import tables as t
-from detainers.entrypoints.api.app import API_PREFIX
+from detainers.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from detainers.domain.access import SYSTEM
+from detainers.entrypoints.api.app import API_PREFIX, create_app
 from detainers.entrypoints.api.guard import MAX_BODY_BYTES
 from detainers.entrypoints.api.ratelimit import LOGIN, SEARCH
-from detainers.services import audit, detainers, queries
+from detainers.services import accounts, audit, detainers, queries
+from detainers.services.recent_keys import RecentKeys
 from tests.integration.api.conftest import FACILITY, OTHER_AGENCY, Api
 from tests.integration.api.tenants import (
     AUDITOR,
@@ -584,8 +589,8 @@ def test_a_database_that_dropped_its_connections_costs_one_503_and_no_half_write
 ) -> None:
     """Pooled connections are not pinged before use: a restart is found by the next statement.
 
-    That request is answered 503 with `Retry-After` (nothing of it saved) and the pool lets
-    go of every connection it held then, so the retry succeeds.
+    That request is answered 503 with `Retry-After` (its transaction never committed) and
+    the pool lets go of every connection it held then, so the retry succeeds.
     """
     engine = api.application.engine
     if engine.dialect.name != "postgresql":
@@ -609,8 +614,60 @@ def test_a_database_that_dropped_its_connections_costs_one_503_and_no_half_write
     assert lost.status_code == 503, lost.text
     assert lost.headers["content-type"] == PROBLEM
     assert lost.headers["retry-after"] == "1"
-    assert "nothing was saved" in lost.json()["detail"]
+    assert "may not have been carried out" in lost.json()["detail"]
     assert retried.status_code == 201, retried.text
     with api.application.engine.connect() as conn:
         after = conn.execute(select(func.count()).select_from(t.detainer)).scalar_one()
     assert after == before + 1
+
+
+def test_a_database_that_cannot_be_reached_is_503_with_retry_after(api: Api) -> None:
+    """Down or restarting: every request that needs it is told to come back, not a 500."""
+    nowhere = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")
+    ctx = replace(api.application.context, uow=SqlUnitOfWorkFactory(nowhere))
+    application = replace(api.application, engine=nowhere, context=ctx)
+    with TestClient(
+        create_app(application), base_url="https://testserver", raise_server_exceptions=False
+    ) as client:
+        answer = client.get("/api/v1/detainers", headers=OFFICER.headers(api))
+        ready = client.get("/readyz")
+
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == PROBLEM
+    assert answer.headers["retry-after"] == "1"
+    assert answer.json()["title"] == "Database unavailable"
+    assert "127.0.0.1" not in answer.text  # the driver's message stays in the server
+    assert ready.status_code == 503
+    nowhere.dispose()
+
+
+def test_a_served_key_is_remembered_briefly_and_a_revocation_is_felt(api: Api) -> None:
+    """The server trusts a key it verified for `key_cache_seconds` (here 0.5 s).
+
+    Revoked by the serving process, the key is refused at once; revoked by another
+    process (`detainers keys revoke`), within that half second.
+    """
+    remembered = RecentKeys(timedelta(seconds=0.5))
+    ctx = replace(api.application.context, recent_keys=remembered)
+    application = replace(api.application, context=ctx)
+    here = api.keys.officer()
+    elsewhere = api.keys.officer(OTHER_AGENCY)
+    with TestClient(create_app(application), base_url="https://testserver") as client:
+
+        def status(secret_headers: dict[str, str]) -> int:
+            return client.get("/api/v1/detainers", headers=secret_headers).status_code
+
+        assert status(here) == status(elsewhere) == 200
+        # Another process revokes `elsewhere`: it shares no memory with this server.
+        accounts.revoke_key(_prefix(elsewhere), api.application.context.acting(SYSTEM))
+        # This process revokes `here`.
+        accounts.revoke_key(_prefix(here), ctx.acting(SYSTEM))
+
+        assert status(here) == 401
+        assert status(elsewhere) == 200  # remembered, for less than half a second more
+        time.sleep(0.6)
+        assert status(elsewhere) == 401
+
+
+def _prefix(headers: dict[str, str]) -> str:
+    return headers["Authorization"].removeprefix("Bearer ").split("_", 2)[1]

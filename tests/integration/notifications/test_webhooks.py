@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -270,7 +270,9 @@ def test_an_endpoint_url_whose_port_or_host_cannot_be_read_is_refused_when_set(
     assert inbox.endpoints_of(Audience.AGENCY, AGENCY, harness.ctx) == []
 
 
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY"])
 def test_a_proxy_named_by_the_environment_carries_webhooks_except_to_hosts_it_exempts(
+    variable: str,
     harness: Harness,
     receiver: Callable[..., Receiver],
     sender: WebhookSender,
@@ -278,9 +280,9 @@ def test_a_proxy_named_by_the_environment_carries_webhooks_except_to_hosts_it_ex
 ) -> None:
     proxy = receiver(secrets=[AGENCY_SECRET])
     direct = receiver(secrets=[FACILITY_SECRET])
-    for name in ("http_proxy", "all_proxy", "ALL_PROXY", "no_proxy"):
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", proxy.url.removesuffix("/hooks"))
+    monkeypatch.setenv(variable, proxy.url.removesuffix("/hooks"))
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     # Only the proxy knows this host: a direct connection could not reach it.
     beyond = "http://hooks.ero-bos.example/agency"
@@ -342,24 +344,32 @@ def test_a_receiver_cannot_hold_the_sender_with_an_endless_or_trickling_answer(
     mode: str, harness: Harness, sender: WebhookSender
 ) -> None:
     hostile = _Misbehaving(mode)
-    harness.set_endpoint(Audience.AGENCY, AGENCY, Channel.WEBHOOK, hostile.url, AGENCY_SECRET)
-    harness.book()
-    detainer = harness.review(harness.lodge().id, ReviewChoice.HONOR)
-    [message] = harness.pending(detainer.id, Channel.WEBHOOK)
+    try:
+        harness.set_endpoint(Audience.AGENCY, AGENCY, Channel.WEBHOOK, hostile.url, AGENCY_SECRET)
+        harness.book()
+        detainer = harness.review(harness.lodge().id, ReviewChoice.HONOR)
+        [message] = harness.pending(detainer.id, Channel.WEBHOOK)
 
-    started = time.monotonic()
-    delivery.deliver_due(harness.ctx, sender, harness.clock.now())
-    took = time.monotonic() - started
+        started = time.monotonic()
+        delivery.deliver_due(harness.ctx, sender, harness.clock.now())
+        took = time.monotonic() - started
 
-    [attempt] = harness.attempts(message.id)
-    # The sender's timeout is 0.3 s: a whole request is bounded by three of them.
-    assert took < 3, took
-    assert hostile.closed.wait(5), "the sender never hung up"
-    if mode == "endless":
-        # Only the status counts: a 200 is delivered, and the body is not swallowed.
-        assert (attempt.succeeded, attempt.status_code) == (True, 200)
-        assert hostile.sent < 16 * 1024 * 1024
-    else:
-        assert not attempt.succeeded
-        assert "Timeout" in (attempt.error or ""), attempt.error
-    hostile.stop()
+        [attempt] = harness.attempts(message.id)
+        # The sender's timeout is 0.3 s: a whole request is bounded by three of them.
+        assert took < 3, took
+        assert hostile.closed.wait(5), "the sender never hung up"
+        if mode == "endless":
+            # Only the status counts: a 200 is delivered, and the body is not swallowed.
+            assert (attempt.succeeded, attempt.status_code) == (True, 200)
+            assert hostile.sent < 16 * 1024 * 1024
+        else:
+            assert not attempt.succeeded
+            assert attempt.error == "Timeout: no complete answer within 0.9 s", attempt.error
+    finally:
+        hostile.stop()
+
+
+def test_a_closed_sender_says_so_instead_of_sending(sender: WebhookSender) -> None:
+    sender.close()
+    with pytest.raises(RuntimeError, match="the webhook sender is closed"):
+        sender.send([], datetime.now(UTC))

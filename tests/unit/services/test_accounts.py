@@ -671,3 +671,17 @@ def test_remembered_keys_are_bounded_and_hold_no_secret() -> None:
     kept = [m for m in made if remembered.get(accounts.digest(m.secret), T0) is not None]
     assert [m.key.name for m in kept] == ["k2", "k3", "k4"]
     assert not any(m.secret in repr(remembered.__dict__) for m in made)
+
+
+def test_a_key_read_just_before_this_process_revoked_it_is_not_remembered_after() -> None:
+    a = Accounts()
+    _remembering(a)
+    made = accounts.create_key(CreateKey(name="racing", role=Role.AUDITOR), a.admin)
+    read_before = dataclasses.replace(a.uow.store.api_keys[made.key.prefix])  # read, valid...
+
+    accounts.revoke_key(made.key.prefix, a.admin)  # ...another revokes it meanwhile...
+    assert a.ctx.recent_keys is not None
+    a.ctx.recent_keys.put(accounts.digest(made.secret), read_before, a.clock.now())  # ...then
+
+    assert accounts.recent_key_caller(made.secret, a.ctx) is None
+    assert not a.key_ok(made.secret)

@@ -15,10 +15,10 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
     PostgreSQL connections are pooled (`pool_size` kept open, as many again
     when busy) and not pinged before each use: a ping is a round trip on every
     unit of work. A connection the server dropped (a restart, a failover) fails
-    the one statement that finds out; SQLAlchemy then discards every pooled
-    connection older than that moment, so one request per process fails,
-    nothing half-written (its transaction never committed), and the API answers
-    it with 503 and `Retry-After`.
+    the statement that finds out; SQLAlchemy then discards every pooled
+    connection older than that moment, so only the requests in flight on old
+    connections fail (their transactions roll back whole), and the API answers
+    them with 503 and `Retry-After`.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":

@@ -78,6 +78,8 @@ class WebhookSender:
         return session, asyncio.Semaphore(self._concurrency)
 
     def send(self, batch: Sequence[Outgoing], now: datetime) -> Sequence[Delivered]:
+        if not self._closer.alive:
+            raise RuntimeError("the webhook sender is closed")
         if not batch:
             return []
         return self._run(self._send_all(batch, now))
@@ -119,6 +121,12 @@ class WebhookSender:
                 message_id=message.id,
                 ok=False,
                 error=f"ReadTimeout: the receiver was silent for {self._timeout} s",
+            )
+        except TimeoutError:
+            return Delivered(
+                message_id=message.id,
+                ok=False,
+                error=f"Timeout: no complete answer within {self._timeout * TOTAL_TIMEOUTS:g} s",
             )
         except Exception as e:
             # Whatever one endpoint does (aiohttp's InvalidURL, an IDNA UnicodeError from
@@ -173,7 +181,8 @@ def _proxy_from_environment(target: str) -> str | None:
     that tripled the sender's CPU per request.
     """
     parts = urllib.parse.urlsplit(target)
-    proxy = urllib.request.getproxies().get(parts.scheme)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
     if proxy is None or urllib.request.proxy_bypass(parts.hostname or ""):
         return None
     return proxy

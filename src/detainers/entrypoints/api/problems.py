@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeGuard
 
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
@@ -22,7 +23,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from detainers.domain.errors import (
@@ -45,6 +46,8 @@ from detainers.services.errors import (
     ServiceError,
     Unauthenticated,
 )
+
+log = logging.getLogger("detainers.api")
 
 PROBLEM = "application/problem+json"
 
@@ -173,19 +176,33 @@ async def on_http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def on_lost_database(request: Request, error: Exception) -> JSONResponse:
-    """503 when the database dropped the connection (a restart, a failover); else the 500 path.
+    """503 when the database cannot be reached or dropped the connection; else the 500 path.
 
-    Nothing was committed, and the pool has let go of its stale connections, so the
-    client's retry (safe with an `Idempotency-Key`) finds a fresh one.
+    A transaction is all or nothing, but a connection lost during the commit leaves
+    unknown whether it committed: the answer says so, and a create retried with the
+    same `Idempotency-Key` is answered with what it made instead of being repeated.
+    The pool has let go of its stale connections, so the retry finds a fresh one.
     """
-    if not (isinstance(error, DBAPIError) and error.connection_invalidated):
+    if not database_unreachable(error):
         raise error
+    request_id = getattr(request.state, "request_id", "-")
+    log.warning("database unavailable (request %s): %s", request_id, type(error.orig).__name__)
     return problem_response(
         request,
         503,
         "Database unavailable",
-        "the connection to the database was lost and nothing was saved; try again",
+        "the database could not be reached or dropped the connection, so the request may"
+        " not have been carried out; retry (a create with the same Idempotency-Key)",
         headers={"Retry-After": "1"},
+    )
+
+
+def database_unreachable(error: Exception) -> TypeGuard[DBAPIError]:
+    """The database dropped a connection in use, or refused a new one (down, restarting)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    return error.connection_invalidated or (
+        isinstance(error, OperationalError) and error.statement is None
     )
 
 
@@ -225,7 +242,7 @@ _DESCRIPTIONS: Mapping[int, str] = MappingProxyType(
         422: "Not accepted; `errors` names each field at fault",
         429: "Too many requests; try again after `Retry-After` seconds",
         500: "Internal error; quote the `request_id`",
-        503: "The database connection was lost; nothing was saved, retry after `Retry-After`",
+        503: "The database is unavailable; retry after `Retry-After` seconds",
     }
 )
 # Every API route names its caller and declares a permission, so any of these may answer.

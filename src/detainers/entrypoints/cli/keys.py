@@ -84,10 +84,14 @@ def revoke(
     ctx: typer.Context,
     prefix: Annotated[str, typer.Argument(help="The key's prefix (see `keys list`)")],
 ) -> None:
-    """Revoke a key at once; calls with it are refused from now on."""
+    """Revoke a key; running servers refuse it within `DETAINERS_KEY_CACHE_SECONDS`."""
     with application(ctx) as wired:
         key = accounts.revoke_key(prefix, wired.context)
-    typer.echo(f"key {key.prefix} ({key.name}) revoked {when(key.revoked_at)}")
+        lag = wired.settings.key_cache_seconds
+    typer.echo(
+        f"key {key.prefix} ({key.name}) revoked {when(key.revoked_at)};"
+        f" running servers refuse it within {lag:g} s"
+    )
 
 
 def key_view(key: ApiKey) -> dict[str, Any]:
