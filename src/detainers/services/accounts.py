@@ -335,11 +335,14 @@ def _refusal(ctx: Context, user: User | None, cmd: Login, now: datetime) -> str 
         # Hash anyway, so an unknown name takes as long as a known one.
         creds.hasher.verify(_DUMMY_HASH.get(creds), cmd.password)
         return "unknown account"
+    # The password is checked first whatever happens next, so a disabled or locked
+    # account takes as long to refuse as a wrong password (its state does not leak).
+    password_ok = creds.hasher.verify(user.password_hash, cmd.password)
     if user.disabled_at is not None:
         return "account disabled"
     if user.locked_until is not None and now < user.locked_until:
         return "account locked"
-    if not creds.hasher.verify(user.password_hash, cmd.password):
+    if not password_ok:
         return "wrong password"
     step = creds.second_factor.matching_step(user.totp_secret, cmd.code, now)
     if step is None or (user.last_totp_step is not None and step <= user.last_totp_step):

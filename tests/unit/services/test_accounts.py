@@ -25,6 +25,7 @@ from detainers.domain.errors import InvalidValue
 from detainers.services import accounts
 from detainers.services.accounts import CreatedUser, CreateKey, CreateUser, Login, SignedIn
 from detainers.services.errors import AlreadyExists, Forbidden, NotFound, Unauthenticated
+from detainers.services.ports import PasswordHasher as Hasher
 from detainers.services.recent_keys import RecentKeys
 from tests.unit.builders import AGENCY, FACILITY, T0, World
 
@@ -685,3 +686,46 @@ def test_a_key_read_just_before_this_process_revoked_it_is_not_remembered_after(
 
     assert accounts.recent_key_caller(made.secret, a.ctx) is None
     assert not a.key_ok(made.secret)
+
+
+class _CountingHasher:
+    def __init__(self, real: Hasher) -> None:
+        self.real, self.verified = real, 0
+
+    def hash(self, password: str) -> str:
+        return self.real.hash(password)
+
+    def verify(self, hashed: str, password: str) -> bool:
+        self.verified += 1
+        return self.real.verify(hashed, password)
+
+
+def test_IAM_05_every_refused_sign_in_costs_one_password_hash_whatever_the_reason() -> None:
+    """Unknown, disabled, locked or wrong: the same work, so timing tells nothing apart."""
+    a = Accounts()
+    counting = _CountingHasher(a.creds.hasher)
+    a.ctx = dataclasses.replace(a.ctx, credentials=dataclasses.replace(a.creds, hasher=counting))
+    a.admin = a.ctx.acting(ADMIN)
+    locked, disabled, plain = a.create("lou.locked"), a.create("dee.disabled"), a.create()
+    for _ in range(accounts.MAX_FAILURES):
+        a.refused(locked, password=WRONG)
+    accounts.disable_user(disabled.user.username, a.admin)
+    ghost = dataclasses.replace(plain, user=dataclasses.replace(plain.user, username="no.one"))
+
+    reasons = {}
+    for who, password in (
+        (locked, PASSWORD),
+        (disabled, PASSWORD),
+        (plain, WRONG),
+        (ghost, PASSWORD),
+    ):
+        before = counting.verified
+        reasons[who.user.username] = a.refused(who, password=password)
+        assert counting.verified - before == 1, who.user.username
+
+    assert reasons == {
+        "lou.locked": "account locked",
+        "dee.disabled": "account disabled",
+        "ana.clerk": "wrong password",
+        "no.one": "unknown account",
+    }
