@@ -45,7 +45,8 @@ class RecentKeys:
             if not verified_at <= now < verified_at + self.ttl:
                 del self._entries[secret_hash]
                 return None
-        if key.revoked_at is not None or (key.expires_at is not None and now >= key.expires_at):
+        # Only keys that verified are put (as copies), so revocation is not looked for here.
+        if key.expires_at is not None and now >= key.expires_at:
             return None
         return key
 

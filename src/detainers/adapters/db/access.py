@@ -108,17 +108,14 @@ class SqlUsers:
         return None if row is None else _user_from(row)
 
     def save(self, user: User) -> None:
-        values = {
-            f.name: getattr(user, f.name) for f in fields(User) if f.name not in ("id", "version")
-        }
         versioned_update(
             self._conn,
-            update(t.app_user)
-            .where(t.app_user.c.id == user.id, t.app_user.c.version == user.version)
-            .values(**values, version=user.version + 1),
+            t.app_user,
+            {f.name: getattr(user, f.name) for f in fields(User) if f.name != "id"},
+            row_id=user.id,
+            version=user.version,
             kind="account",
             key=user.username,
-            version=user.version,
         )
         user.version += 1
 

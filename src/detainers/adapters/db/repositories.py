@@ -9,11 +9,12 @@ work never holds two stale copies of the same aggregate.
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Update, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, Update, bindparam, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from detainers.adapters.db import rows
@@ -53,12 +54,6 @@ _DETAINER = select(t.detainer).where(t.detainer.c.id == bindparam("key"))
 _HOLD_OF = select(t.hold).where(t.hold.c.detainer_id == bindparam("key"))
 _DECISION = select(t.decision).where(t.decision.c.id == bindparam("key"))
 _UPDATE_HOLD = update(t.hold).where(t.hold.c.detainer_id == bindparam("hold_of"))
-_UPDATE_BOOKING = update(t.booking).where(
-    t.booking.c.id == bindparam("key"), t.booking.c.version == bindparam("read_version")
-)
-_UPDATE_DETAINER = update(t.detainer).where(
-    t.detainer.c.id == bindparam("key"), t.detainer.c.version == bindparam("read_version")
-)
 
 
 class SqlJurisdictions:
@@ -179,15 +174,14 @@ class SqlBookings:
         return booking
 
     def save(self, booking: Booking) -> None:
-        values = rows.booking_row(booking)
-        values["version"] = booking.version + 1
         versioned_update(
             self._conn,
-            _UPDATE_BOOKING,
-            {**values, "key": booking.id, "read_version": booking.version},
+            t.booking,
+            rows.booking_row(booking),
+            row_id=booking.id,
+            version=booking.version,
             kind="booking",
             key=booking.id,
-            version=booking.version,
         )
         booking.version += 1
 
@@ -245,15 +239,14 @@ class SqlDetainers:
         return found[0] if found else None
 
     def save(self, detainer: Detainer) -> None:
-        values = rows.detainer_row(detainer)
-        values["version"] = detainer.version + 1
         versioned_update(
             self._conn,
-            _UPDATE_DETAINER,
-            {**values, "key": detainer.id, "read_version": detainer.version},
+            t.detainer,
+            rows.detainer_row(detainer),
+            row_id=detainer.id,
+            version=detainer.version,
             kind="detainer",
             key=detainer.id,
-            version=detainer.version,
         )
         detainer.version += 1
         self._write_children(detainer)
@@ -355,7 +348,7 @@ class SqlDetainers:
             if self._stored_hold.get(detainer.id):
                 self._conn.execute(_UPDATE_HOLD, {**values, "hold_of": detainer.id})
             else:
-                self._conn.execute(insert(t.hold).values(**values))
+                self._conn.execute(insert(t.hold), values)
                 self._stored_hold[detainer.id] = True
         if detainer.new_events:
             self._saved_events.extend(detainer.new_events)
@@ -378,16 +371,21 @@ def is_write_conflict(error: OperationalError) -> bool:
 
 def versioned_update(
     conn: Connection,
-    statement: Update,
-    params: dict[str, Any] | None = None,
+    table: Table,
+    values: dict[str, Any],
     *,
+    row_id: str,
+    version: int,
     kind: str,
     key: str,
-    version: int,
 ) -> None:
-    """Run an update guarded by `version`; anything but one changed row is a conflict."""
+    """Write `values` to row `row_id` of `table` if it is still at `version`, moving it to the next.
+
+    Anything but one changed row is a conflict, reported as `kind` `key`.
+    """
+    params = {**values, "version": version + 1, "row_id": row_id, "read_version": version}
     try:
-        result = conn.execute(statement, params)
+        result = conn.execute(_versioned(table), params)
     except OperationalError as e:
         if is_write_conflict(e):
             raise ConcurrencyConflict(
@@ -396,3 +394,11 @@ def versioned_update(
         raise
     if result.rowcount != 1:
         raise ConcurrencyConflict(kind, key, version)
+
+
+@functools.cache
+def _versioned(table: Table) -> Update:
+    """The guarded UPDATE of `table`, built once: the row by id, only at the version read."""
+    return update(table).where(
+        table.c.id == bindparam("row_id"), table.c.version == bindparam("read_version")
+    )
