@@ -41,8 +41,8 @@ class WebhookSender:
     The requests of a batch run concurrently (at most `concurrency` at once, keep-alive
     connections pooled per host) on one event loop in a thread of the sender's own:
     a thread per request cost more CPU, on a small machine, than the HTTP itself.
-    `timeout` bounds connecting, and then each wait for the receiver's bytes, as
-    httpx's did before; a timeout is that message's failure. A proxy named by the
+    `timeout` bounds connecting and each wait for the receiver's bytes, and three of
+    them a whole request; a timeout is that message's failure. A proxy named by the
     environment (`HTTPS_PROXY`, `NO_PROXY`, ...) is used, looked up once per target.
     """
 
@@ -75,6 +75,8 @@ class WebhookSender:
             ),
             headers={"User-Agent": USER_AGENT},
         )
+        # Requests wait for a slot before they start, so a batch's queue does not count
+        # against each request's whole-request limit (the connector's own wait would).
         return session, asyncio.Semaphore(self._concurrency)
 
     def send(self, batch: Sequence[Outgoing], now: datetime) -> Sequence[Delivered]:
@@ -90,9 +92,7 @@ class WebhookSender:
     async def _one(self, outgoing: Outgoing, now: datetime) -> Delivered:
         message = outgoing.message
         if not outgoing.secrets:
-            return Delivered(
-                message_id=message.id, ok=False, error="the endpoint has no signing secret"
-            )
+            return _failed(message.id, "the endpoint has no signing secret")
         body = cloud_event(message)
         target = outgoing.target
         try:
@@ -111,30 +111,19 @@ class WebhookSender:
                 status = response.status
                 await _drain(response)  # the status is the answer, whatever follows it
         except aiohttp.ConnectionTimeoutError:
-            return Delivered(
-                message_id=message.id,
-                ok=False,
-                error=f"ConnectTimeout: no connection within {self._timeout} s",
-            )
+            return _failed(message.id, f"ConnectTimeout: no connection within {self._timeout} s")
         except aiohttp.SocketTimeoutError:
-            return Delivered(
-                message_id=message.id,
-                ok=False,
-                error=f"ReadTimeout: the receiver was silent for {self._timeout} s",
+            return _failed(
+                message.id, f"ReadTimeout: the receiver was silent for {self._timeout} s"
             )
         except TimeoutError:
-            return Delivered(
-                message_id=message.id,
-                ok=False,
-                error=f"Timeout: no complete answer within {self._timeout * TOTAL_TIMEOUTS:g} s",
-            )
+            whole = self._timeout * TOTAL_TIMEOUTS
+            return _failed(message.id, f"Timeout: no complete answer within {whole:g} s")
         except Exception as e:
             # Whatever one endpoint does (aiohttp's InvalidURL, an IDNA UnicodeError from
             # the resolver) fails that message's attempt, never the batch: one bad URL must
             # not stop every other delivery.
-            return Delivered(
-                message_id=message.id, ok=False, error=f"{type(e).__name__}: {e}"[:500]
-            )
+            return _failed(message.id, f"{type(e).__name__}: {e}"[:500])
         ok = 200 <= status < 300
         return Delivered(
             message_id=message.id,
@@ -145,6 +134,11 @@ class WebhookSender:
 
     def close(self) -> None:
         self._closer()
+
+
+def _failed(message_id: str, error: str) -> Delivered:
+    """A message this sender could not deliver, and why."""
+    return Delivered(message_id=message_id, ok=False, error=error)
 
 
 async def _drain(response: aiohttp.ClientResponse) -> None:
@@ -217,10 +211,7 @@ class EmailSender:
             return []
         s = self._settings
         if s is None:
-            return [
-                Delivered(message_id=o.message.id, ok=False, error="no SMTP server is configured")
-                for o in batch
-            ]
+            return [_failed(o.message.id, "no SMTP server is configured") for o in batch]
         try:
             with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:
                 smtp.ehlo()
@@ -229,12 +220,7 @@ class EmailSender:
                     smtp.ehlo()
                 return [self._one(smtp, o, s.sender) for o in batch]
         except (OSError, smtplib.SMTPException) as e:
-            return [
-                Delivered(
-                    message_id=o.message.id, ok=False, error=f"SMTP: {type(e).__name__}: {e}"[:500]
-                )
-                for o in batch
-            ]
+            return [_failed(o.message.id, f"SMTP: {type(e).__name__}: {e}"[:500]) for o in batch]
 
     @staticmethod
     def _one(smtp: smtplib.SMTP, outgoing: Outgoing, sender: str) -> Delivered:
@@ -261,13 +247,9 @@ class EmailSender:
         try:
             refused = smtp.send_message(mail)
         except smtplib.SMTPException as e:
-            return Delivered(
-                message_id=message.id, ok=False, error=f"SMTP: {type(e).__name__}: {e}"[:500]
-            )
+            return _failed(message.id, f"SMTP: {type(e).__name__}: {e}"[:500])
         if refused:
-            return Delivered(
-                message_id=message.id, ok=False, error=f"SMTP refused {sorted(refused)}"
-            )
+            return _failed(message.id, f"SMTP refused {sorted(refused)}")
         return Delivered(message_id=message.id, ok=True, status_code=250)
 
 
@@ -282,11 +264,7 @@ class Dispatcher:
         hooks = [o for o in batch if o.message.channel is Channel.WEBHOOK]
         mails = [o for o in batch if o.message.channel is Channel.EMAIL]
         others = [
-            Delivered(
-                message_id=o.message.id,
-                ok=False,
-                error=f"no sender for channel {o.message.channel}",
-            )
+            _failed(o.message.id, f"no sender for channel {o.message.channel}")
             for o in batch
             if o.message.channel not in (Channel.WEBHOOK, Channel.EMAIL)
         ]
